@@ -1,0 +1,185 @@
+"""The per-photo pipeline: photo in → checked, aligned face (or a clear reason why not) out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from progress import ingest
+from progress.align import AlignedFace, align_face, head_pose
+from progress.errors import NoFaceError, ProgressError
+from progress.landmarks import Face, FaceLandmarker
+from progress.quality import Check, LightingSignature, baseline_checks, lighting_signature, photo_checks
+
+__all__ = ["FaceSummary", "PhotoResult", "analyze_photo", "analyze_photos", "compare_with_baseline"]
+
+_BASELINE_CHECK_NAMES = ("camera_distance_change", "lighting_change", "light_direction_change")
+
+
+@dataclass(frozen=True, slots=True)
+class FaceSummary:
+    """Where the face is and how it is held.
+
+    Attributes:
+        faces_found: Faces found in the photo (the largest is analysed).
+        inter_pupillary_distance_px: Between the iris centres, in the photo's pixels.
+        yaw_deg: Positive when the face turns toward the image's right (client's left).
+        pitch_deg: Positive when the chin is raised.
+        roll_deg: Positive when the head tilts counter-clockwise in the photo (alignment removes it).
+        alignment_residual_px: RMS misfit of the rigid basis after alignment, canonical pixels.
+    """
+
+    faces_found: int
+    inter_pupillary_distance_px: float
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    alignment_residual_px: float
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoResult:
+    """Everything known about one photo. ``error`` is set, and the rest empty, when it could not be used.
+
+    Attributes:
+        path: The file's path or upload name, if any.
+        error: The refusal, or None.
+        captured_at: Capture time (EXIF DateTimeOriginal, else a date in the file name), or None.
+        captured_at_source: "exif", "file_name" or None.
+        face: Face position and pose, or None.
+        checks: Capture checks, in a fixed order.
+        metrics: Metric values by name (``family.measure[.region]``).
+        aligned: The face in the canonical frame (not serialised).
+        lighting: The photo's lighting and framing signature, for comparing later photos with it.
+        blendshapes: MediaPipe's 52 expression scores.
+    """
+
+    path: str | None
+    error: ProgressError | None = None
+    captured_at: datetime | None = None
+    captured_at_source: str | None = None
+    face: FaceSummary | None = None
+    checks: tuple[Check, ...] = ()
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    aligned: AlignedFace | None = None
+    lighting: LightingSignature | None = None
+    blendshapes: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the photo was read and a face was found and aligned."""
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (the CLI's output format)."""
+        error = None if self.error is None else {"type": self.error.code, "message": str(self.error)}
+        face = None
+        if self.face is not None:
+            face = {key: getattr(self.face, key) for key in FaceSummary.__dataclass_fields__}
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "error": error,
+            "captured_at": self.captured_at.isoformat() if self.captured_at else None,
+            "captured_at_source": self.captured_at_source,
+            "face": face,
+            "checks": [
+                {"name": c.name, "status": str(c.status), "value": c.value, "limit": c.limit, "unit": c.unit,
+                 "fix": c.fix}
+                for c in self.checks
+            ],
+            "metrics": dict(self.metrics),
+        }
+
+
+def analyze_photo(
+    source: str | Path | bytes,
+    landmarker: FaceLandmarker,
+    *,
+    name: str | None = None,
+    baseline: PhotoResult | None = None,
+) -> PhotoResult:
+    """Read, find, align and check one photo.
+
+    Args:
+        source: A path, or the photo's bytes.
+        landmarker: A shared :class:`FaceLandmarker`.
+        name: Display name (and where a capture date may be found) for bytes input.
+        baseline: The client's baseline photo, for the camera-distance and lighting checks.
+
+    Returns:
+        The photo's result (``error`` is None).
+
+    Raises:
+        ProgressError: The photo cannot be used (not an image, too small, no face, ...).
+    """
+    label = name or (None if isinstance(source, bytes) else str(source))
+    photo = ingest.read_photo(source, name=name)
+    detection = landmarker.detect(photo.image)
+    if detection.face is None:
+        raise NoFaceError(
+            "No face found in this photo. Photograph the client facing the camera, with the whole face in "
+            "the frame, in focus and well lit."
+        )
+    face: Face = detection.face
+    pose = head_pose(face.landmarks)
+    aligned = align_face(photo.image, face.landmarks)
+    ipd = face.inter_pupillary_distance_px
+    signature = lighting_signature(aligned, photo_size=(photo.width, photo.height), inter_pupillary_distance_px=ipd)
+    checks = photo_checks(aligned, pose, face.blendshapes, inter_pupillary_distance_px=ipd,
+                          faces_found=detection.faces_found, greyscale=photo.greyscale)
+    result = PhotoResult(
+        path=label,
+        captured_at=photo.captured_at,
+        captured_at_source=photo.captured_at_source,
+        face=FaceSummary(
+            faces_found=detection.faces_found,
+            inter_pupillary_distance_px=ipd,
+            yaw_deg=pose.yaw_deg,
+            pitch_deg=pose.pitch_deg,
+            roll_deg=pose.roll_deg,
+            alignment_residual_px=aligned.residual_px,
+        ),
+        checks=tuple(checks),
+        aligned=aligned,
+        lighting=signature,
+        blendshapes=dict(face.blendshapes),
+    )
+    return result if baseline is None else compare_with_baseline(result, baseline)
+
+
+def compare_with_baseline(result: PhotoResult, baseline: PhotoResult) -> PhotoResult:
+    """``result`` with the camera-distance and lighting checks against ``baseline`` added (replacing any earlier).
+
+    A result or baseline that could not be analysed is returned unchanged.
+    """
+    if result.lighting is None or baseline.lighting is None:
+        return result
+    own = tuple(c for c in result.checks if c.name not in _BASELINE_CHECK_NAMES)
+    return replace(result, checks=own + tuple(baseline_checks(result.lighting, baseline.lighting)))
+
+
+def analyze_photos(
+    sources: Iterable[str | Path],
+    landmarker: FaceLandmarker,
+    *,
+    baseline: PhotoResult | None = None,
+) -> Iterator[PhotoResult]:
+    """Analyse photos one by one; a photo that cannot be used yields a result with its error, never stops the rest.
+
+    Args:
+        sources: Paths.
+        landmarker: A shared :class:`FaceLandmarker`.
+        baseline: The client's baseline photo, if known.
+
+    Yields:
+        One result per source, in order.
+    """
+    for source in sources:
+        try:
+            yield analyze_photo(source, landmarker, baseline=baseline)
+        except ProgressError as error:
+            yield PhotoResult(path=str(source), error=error)

@@ -1,0 +1,58 @@
+"""The metric catalogue: every metric's name, family, region, unit, better direction and the checks it needs.
+
+Names are ``family.measure[.region]``. Families: tone, redness, brightness, spots, texture, lines, undereye,
+contour, lift, symmetry. Regions: forehead, glabella, cheek_left, cheek_right, undereye_left, undereye_right,
+crows_feet_left, crows_feet_right, nasolabial_left, nasolabial_right, chin, face (left/right are the client's
+own). The skin and contour issues add their metrics here; until then the catalogue is empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["CATALOGUE", "FAMILIES", "REGIONS", "Better", "MetricSpec"]
+
+FAMILIES = ("tone", "redness", "brightness", "spots", "texture", "lines", "undereye", "contour", "lift", "symmetry")
+REGIONS = (
+    "forehead", "glabella", "cheek_left", "cheek_right", "undereye_left", "undereye_right", "crows_feet_left",
+    "crows_feet_right", "nasolabial_left", "nasolabial_right", "chin", "face",
+)  # fmt: skip
+
+
+class Better(StrEnum):
+    """Which direction of change is an improvement."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+    NEITHER = "neither"  # negative controls: any change is a measurement problem
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric's definition.
+
+    Attributes:
+        name: ``family.measure[.region]``.
+        family: One of ``FAMILIES``.
+        region: One of ``REGIONS``, or None for whole-face landmark metrics.
+        unit: Unit of the value.
+        better: Which direction is an improvement.
+        depends_on: Names of the capture checks that must not fail for the value to count.
+        description: One line on what it measures.
+    """
+
+    name: str
+    family: str
+    region: str | None
+    unit: str
+    better: Better
+    depends_on: tuple[str, ...]
+    description: str
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES or (self.region is not None and self.region not in REGIONS):
+            raise ValueError(f"Unknown family or region in metric {self.name!r}.")
+
+
+CATALOGUE: tuple[MetricSpec, ...] = ()

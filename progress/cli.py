@@ -1,0 +1,112 @@
+"""Command line: ``progress analyze PHOTO... [--json]`` and ``progress metrics``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from progress.analysis import PhotoResult, analyze_photo, analyze_photos
+from progress.catalogue import CATALOGUE
+from progress.errors import ProgressError
+from progress.landmarks import FaceLandmarker
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the command line.
+
+    Returns:
+        0 when every photo could be analysed, 1 when any could not, 2 for a usage or model problem.
+    """
+    out = out or sys.stdout
+    arguments = _parser().parse_args(argv)
+    try:
+        if arguments.command == "analyze":
+            return _analyze(arguments, out)
+        return _metrics(arguments, out)
+    except ProgressError as error:
+        print(f"progress: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="progress", description="Before/after face-photo progress analysis.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    analyze = commands.add_parser("analyze", help="check, align and measure photos")
+    analyze.add_argument("photos", nargs="+", type=Path, help="photo files or folders of photos")
+    analyze.add_argument("--json", action="store_true", help="print one JSON object per photo (JSON Lines)")
+    analyze.add_argument("--baseline", type=Path, help="the client's baseline photo, for distance and light checks")
+    analyze.add_argument("--model", type=Path, help="a face_landmarker.task file instead of the bundled one")
+    analyze.add_argument("--model-sha256", help="checksum the --model file must match")
+    metrics = commands.add_parser("metrics", help="print the metric catalogue")
+    metrics.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    return parser
+
+
+def _analyze(arguments: argparse.Namespace, out: TextIO) -> int:
+    paths = _expand(arguments.photos)
+    failures = 0
+    with FaceLandmarker(arguments.model, expected_sha256=arguments.model_sha256) as landmarker:
+        baseline = None
+        if arguments.baseline is not None:
+            try:
+                baseline = analyze_photo(arguments.baseline, landmarker)
+            except ProgressError as error:
+                print(f"progress: the baseline photo cannot be used: {error}", file=sys.stderr)
+                return 2
+        for result in analyze_photos(paths, landmarker, baseline=baseline):
+            failures += not result.ok
+            print(json.dumps(result.to_dict(), ensure_ascii=False) if arguments.json else _summary(result), file=out)
+    return 1 if failures else 0
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    """Folders become their non-hidden files, sorted by name; files stay as given."""
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            expanded.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def _summary(result: PhotoResult) -> str:
+    if result.error is not None:
+        return f"{result.path}: NOT USABLE: {result.error}"
+    assert result.face is not None
+    face = result.face
+    lines = [
+        f"{result.path}: face found ({face.faces_found} in photo), pupils {face.inter_pupillary_distance_px:.0f} px "
+        f"apart, yaw {face.yaw_deg:+.1f}°, pitch {face.pitch_deg:+.1f}°, roll {face.roll_deg:+.1f}°"
+        + (f", taken {result.captured_at:%Y-%m-%d %H:%M}" if result.captured_at else ", capture date unknown"),
+    ]
+    for check in result.checks:
+        if check.status != "pass":
+            lines.append(f"  {check.status.upper():4} {check.name}: {check.fix}")
+    if len(lines) == 1:
+        lines.append("  all capture checks pass")
+    lines.extend(f"  {name} = {value:.4g}" for name, value in result.metrics.items())
+    return "\n".join(lines)
+
+
+def _metrics(arguments: argparse.Namespace, out: TextIO) -> int:
+    rows = [
+        {"name": m.name, "family": m.family, "region": m.region, "unit": m.unit, "better": str(m.better),
+         "depends_on": list(m.depends_on), "description": m.description}
+        for m in CATALOGUE
+    ]
+    if arguments.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1), file=out)
+    elif not rows:
+        print("No metrics are defined yet.", file=out)
+    else:
+        for metric in CATALOGUE:
+            print(f"{metric.name:36} {metric.unit:10} better: {metric.better:8} needs: "
+                  f"{', '.join(metric.depends_on) or '-'}", file=out)
+    return 0

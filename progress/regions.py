@@ -1,0 +1,54 @@
+"""Named MediaPipe FaceLandmarker indices (478 points), read once from ``landmark_indices.json``.
+
+"Right" and "left" are the client's own (MediaPipe's naming): the client's right eye (33…133) appears on the
+image's left in a non-mirrored photo. The JSON is the project's checked copy of
+``shared/reference/landmarks.json`` (verified against MediaPipe's source).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FACE_OVAL",
+    "IRIS_CENTER_LEFT",
+    "IRIS_CENTER_RIGHT",
+    "LANDMARK_COUNT",
+    "LEFT_BROW",
+    "LEFT_EYE",
+    "MIRROR_PAIRS",
+    "OUTER_LIPS",
+    "RIGHT_BROW",
+    "RIGHT_EYE",
+    "RIGID_BASIS",
+    "ROI_POLYGONS",
+]
+
+_INDICES: dict[str, Any] = json.loads((Path(__file__).parent / "landmark_indices.json").read_text())
+
+LANDMARK_COUNT = 478
+IRIS_CENTER_RIGHT: int = _INDICES["iris_center"]["R"]
+IRIS_CENTER_LEFT: int = _INDICES["iris_center"]["L"]
+
+RIGID_BASIS: tuple[int, ...] = tuple(_INDICES["recommended_rigid_basis"])
+"""Points treatment does not move: eye corners, nasal dorsum, upper forehead. Alignment uses only these."""
+
+FACE_OVAL: tuple[int, ...] = tuple(_INDICES["face_oval_ordered"])
+RIGHT_EYE: tuple[int, ...] = (33, *_INDICES["eye_upper_lid"]["R"], 133, *reversed(_INDICES["eye_lower_lid"]["R"]))
+LEFT_EYE: tuple[int, ...] = (263, *_INDICES["eye_upper_lid"]["L"], 362, *reversed(_INDICES["eye_lower_lid"]["L"]))
+RIGHT_BROW: tuple[int, ...] = (*_INDICES["brow_upper"]["R"], *reversed(_INDICES["brow_lower"]["R"]))
+LEFT_BROW: tuple[int, ...] = (*_INDICES["brow_upper"]["L"], *reversed(_INDICES["brow_lower"]["L"]))
+OUTER_LIPS: tuple[int, ...] = (
+    61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146,
+)  # fmt: skip
+"""MediaPipe FACEMESH_LIPS outer contour, in order around the mouth."""
+
+ROI_POLYGONS: dict[str, tuple[int, ...]] = {
+    name: tuple(points) for name, points in _INDICES["rois"].items()
+}
+MIRROR_PAIRS: tuple[tuple[int, int], ...] = tuple(
+    (right, left) for right, left in _INDICES["mirror_pairs_468"] + _INDICES["mirror_pairs_iris"]
+)
+"""(client's right index, client's left index) for every bilateral landmark, irises included."""

@@ -1,0 +1,48 @@
+"""Shared fixtures: real face pixels (scikit-image's public-domain NASA astronaut portrait) and one landmarker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+from helpers import scale_exposure
+
+from progress import FaceLandmarker
+
+PORTRAIT_UPSCALE = 2.5
+"""The astronaut's face is small (43 px between the pupils); upscaled 2.5× it passes the face-size check."""
+
+
+@pytest.fixture(scope="session")
+def landmarker() -> Iterator[FaceLandmarker]:
+    with FaceLandmarker() as shared:
+        yield shared
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """uint8 (512, 512, 3) RGB: a real, frontal, smiling face."""
+    image: np.ndarray = skimage.data.astronaut()
+    return image
+
+
+@pytest.fixture(scope="session")
+def portrait(astronaut: np.ndarray) -> np.ndarray:
+    """The astronaut upscaled 2.5× (1280×1280), the kind of face size a practitioner's photo has."""
+    return cv2.resize(astronaut, None, fx=PORTRAIT_UPSCALE, fy=PORTRAIT_UPSCALE, interpolation=cv2.INTER_LANCZOS4)
+
+
+@pytest.fixture(scope="session")
+def cat() -> np.ndarray:
+    """uint8 RGB photo with no human face (scikit-image's chelsea), upscaled to 600 px high."""
+    image = skimage.data.chelsea()
+    return cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+
+
+@pytest.fixture(scope="session")
+def client_photo(portrait: np.ndarray) -> np.ndarray:
+    """The portrait 10 % darker in linear light: the astronaut's forehead is at the edge of clipping otherwise."""
+    return scale_exposure(portrait, 0.9)

@@ -1,0 +1,76 @@
+"""The command line on real files: JSON per photo, a bad file reported without stopping the rest, exit status."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from helpers import encode
+
+from progress.cli import main
+
+EXPECTED_KEYS = {"path", "ok", "error", "captured_at", "captured_at_source", "face", "checks", "metrics"}
+
+
+def _run(arguments: list[str]) -> tuple[int, list[dict[str, object]]]:
+    out = io.StringIO()
+    status = main(arguments, out=out)
+    return status, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_analyze_prints_one_json_object_per_photo_and_survives_a_bad_file(
+    client_photo: np.ndarray, tmp_path: Path
+) -> None:
+    good, bad, empty = tmp_path / "IMG_20260105_100000.jpg", tmp_path / "notes.jpg", tmp_path / "empty.png"
+    good.write_bytes(encode(client_photo))
+    bad.write_text("not a photo")
+    empty.write_bytes(b"")
+    status, results = _run(["analyze", "--json", str(bad), str(good), str(empty)])
+    assert status == 1
+    assert [r["ok"] for r in results] == [False, True, False]
+    assert all(set(r) == EXPECTED_KEYS for r in results)
+    assert results[0]["error"] == {"type": "not_an_image", "message": results[0]["error"]["message"]}  # type: ignore[index]
+    assert results[2]["error"]["type"] == "not_an_image"  # type: ignore[index]
+    face = results[1]["face"]
+    assert isinstance(face, dict) and face["faces_found"] == 1 and face["inter_pupillary_distance_px"] > 100
+    assert results[1]["captured_at"] == "2026-01-05T10:00:00"
+    checks = results[1]["checks"]
+    assert isinstance(checks, list) and {"name", "status", "value", "limit", "unit", "fix"} <= set(checks[0])
+    assert results[1]["metrics"] == {}
+
+
+def test_a_folder_is_expanded_and_all_good_photos_exit_zero(client_photo: np.ndarray, tmp_path: Path) -> None:
+    for name in ("a.jpg", "b.png"):
+        (tmp_path / name).write_bytes(encode(client_photo, "PNG" if name.endswith("png") else "JPEG"))
+    status, results = _run(["analyze", "--json", str(tmp_path)])
+    assert status == 0 and [Path(str(r["path"])).name for r in results] == ["a.jpg", "b.png"]
+
+
+def test_baseline_adds_the_comparison_checks(client_photo: np.ndarray, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(encode(client_photo))
+    _, results = _run(["analyze", "--json", "--baseline", str(photo), str(photo)])
+    names = [c["name"] for c in results[0]["checks"]]  # type: ignore[union-attr]
+    assert names[-3:] == ["camera_distance_change", "lighting_change", "light_direction_change"]
+
+
+def test_python_dash_m_is_the_same_command_with_readable_output(client_photo: np.ndarray, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(encode(client_photo))
+    missing = tmp_path / "missing.jpg"
+    completed = subprocess.run([sys.executable, "-m", "progress", "analyze", str(photo), str(missing)],
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 1
+    assert "face found" in completed.stdout and "FAIL expression_smile" in completed.stdout
+    assert f"{missing}: NOT USABLE: The file {missing} cannot be read" in completed.stdout
+    assert "Traceback" not in completed.stdout + completed.stderr
+
+
+def test_metrics_lists_the_catalogue() -> None:
+    out = io.StringIO()
+    assert main(["metrics", "--json"], out=out) == 0
+    assert isinstance(json.loads(out.getvalue()), list)
