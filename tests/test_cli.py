@@ -74,3 +74,12 @@ def test_metrics_lists_the_catalogue() -> None:
     out = io.StringIO()
     assert main(["metrics", "--json"], out=out) == 0
     assert isinstance(json.loads(out.getvalue()), list)
+
+
+def test_a_photo_without_a_face_is_reported_as_such(cat: np.ndarray, tmp_path: Path) -> None:
+    photo = tmp_path / "cat.jpg"
+    photo.write_bytes(encode(cat))
+    status, results = _run(["analyze", "--json", str(photo)])
+    assert status == 1
+    assert results[0]["error"]["type"] == "no_face"  # type: ignore[index]
+    assert "No face found" in results[0]["error"]["message"]  # type: ignore[index]
