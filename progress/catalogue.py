@@ -3,7 +3,8 @@
 Names are ``family.measure[.region]``. Families: tone, redness, brightness, spots, texture, lines, undereye,
 contour, lift, symmetry. Regions: forehead, glabella, cheek_left, cheek_right, undereye_left, undereye_right,
 crows_feet_left, crows_feet_right, nasolabial_left, nasolabial_right, chin, face (left/right are the client's
-own). The skin and contour issues add their metrics here; until then the catalogue is empty.
+own). Landmark metrics that come in pairs carry the side instead of a region: ``left`` or ``right`` (the client's
+own); whole-face landmark metrics have no region.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CATALOGUE", "FAMILIES", "REGIONS", "Better", "MetricSpec"]
+__all__ = ["CATALOGUE", "FAMILIES", "REGIONS", "SIDES", "Better", "MetricSpec"]
 
 FAMILIES = ("tone", "redness", "brightness", "spots", "texture", "lines", "undereye", "contour", "lift", "symmetry")
 REGIONS = (
     "forehead", "glabella", "cheek_left", "cheek_right", "undereye_left", "undereye_right", "crows_feet_left",
     "crows_feet_right", "nasolabial_left", "nasolabial_right", "chin", "face",
 )  # fmt: skip
+SIDES = ("left", "right")
 
 
 class Better(StrEnum):
@@ -35,7 +37,7 @@ class MetricSpec:
     Attributes:
         name: ``family.measure[.region]``.
         family: One of ``FAMILIES``.
-        region: One of ``REGIONS``, or None for whole-face landmark metrics.
+        region: One of ``REGIONS``, a side (``SIDES``) for paired landmark metrics, or None for whole-face ones.
         unit: Unit of the value.
         better: Which direction is an improvement.
         depends_on: Names of the capture checks that must not fail for the value to count.
@@ -51,7 +53,7 @@ class MetricSpec:
     description: str
 
     def __post_init__(self) -> None:
-        if self.family not in FAMILIES or (self.region is not None and self.region not in REGIONS):
+        if self.family not in FAMILIES or (self.region is not None and self.region not in REGIONS + SIDES):
             raise ValueError(f"Unknown family or region in metric {self.name!r}.")
 
 
