@@ -10,9 +10,11 @@ from typing import Any
 
 from progress import ingest
 from progress.align import AlignedFace, align_face, head_pose
+from progress.chart import find_colour_chart
 from progress.errors import NoFaceError, ProgressError
 from progress.landmarks import Face, FaceLandmarker
 from progress.quality import Check, LightingSignature, baseline_checks, lighting_signature, photo_checks
+from progress.skin import SkinReference, measure_skin
 
 __all__ = ["FaceSummary", "PhotoResult", "analyze_photo", "analyze_photos", "compare_with_baseline"]
 
@@ -55,6 +57,10 @@ class PhotoResult:
         aligned: The face in the canonical frame (not serialised).
         lighting: The photo's lighting and framing signature, for comparing later photos with it.
         blendshapes: MediaPipe's 52 expression scores.
+        skin_reference: The per-client skin thresholds this photo was measured with (its own when it is the
+            baseline); later photos of the client are measured with the baseline's.
+        colour_chart_fit_delta_e: Mean ΔE00 of the colour chart's patches after correction, when a chart was
+            found and used; None otherwise.
     """
 
     path: str | None
@@ -67,11 +73,19 @@ class PhotoResult:
     aligned: AlignedFace | None = None
     lighting: LightingSignature | None = None
     blendshapes: Mapping[str, float] = field(default_factory=dict)
+    skin_reference: SkinReference | None = None
+    colour_chart_fit_delta_e: float | None = None
 
     @property
     def ok(self) -> bool:
         """True when the photo was read and a face was found and aligned."""
         return self.error is None
+
+    @property
+    def colour_correction(self) -> str:
+        """"chart" when a ColorChecker in the photo corrected its colour before the skin was measured, else
+        "uncorrected" (then only within-photo contrasts are comparable across lighting)."""
+        return "uncorrected" if self.colour_chart_fit_delta_e is None else "chart"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (the CLI's output format)."""
@@ -91,6 +105,7 @@ class PhotoResult:
                  "fix": c.fix}
                 for c in self.checks
             ],
+            "colour_correction": self.colour_correction,
             "metrics": dict(self.metrics),
         }
 
@@ -131,6 +146,10 @@ def analyze_photo(
     signature = lighting_signature(aligned, photo_size=(photo.width, photo.height), inter_pupillary_distance_px=ipd)
     checks = photo_checks(aligned, pose, face.blendshapes, inter_pupillary_distance_px=ipd,
                           faces_found=detection.faces_found, greyscale=photo.greyscale)
+    correction = find_colour_chart(photo.image)
+    skin_image = aligned.image if correction is None else correction.apply(aligned.image)
+    metrics, reference = measure_skin(skin_image, aligned.landmarks,
+                                      reference=baseline.skin_reference if baseline is not None else None)
     result = PhotoResult(
         path=label,
         captured_at=photo.captured_at,
@@ -144,9 +163,12 @@ def analyze_photo(
             alignment_residual_px=aligned.residual_px,
         ),
         checks=tuple(checks),
+        metrics=metrics,
         aligned=aligned,
         lighting=signature,
         blendshapes=dict(face.blendshapes),
+        skin_reference=reference,
+        colour_chart_fit_delta_e=None if correction is None else correction.fit_delta_e,
     )
     return result if baseline is None else compare_with_baseline(result, baseline)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
-__all__ = ["CATALOGUE", "FAMILIES", "REGIONS", "SIDES", "Better", "MetricSpec"]
+__all__ = ["FAMILIES", "REGIONS", "SIDES", "Better", "MetricSpec", "catalogue"]
 
 FAMILIES = ("tone", "redness", "brightness", "spots", "texture", "lines", "undereye", "contour", "lift", "symmetry")
 REGIONS = (
@@ -42,6 +43,8 @@ class MetricSpec:
         better: Which direction is an improvement.
         depends_on: Names of the capture checks that must not fail for the value to count.
         description: One line on what it measures.
+        not_invariant_to: Nuisances the value moves with (e.g. "exposure", "white balance"): such a metric is
+            comparable across sessions only when those are held constant or corrected with a colour chart.
     """
 
     name: str
@@ -51,10 +54,16 @@ class MetricSpec:
     better: Better
     depends_on: tuple[str, ...]
     description: str
+    not_invariant_to: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES or (self.region is not None and self.region not in REGIONS + SIDES):
             raise ValueError(f"Unknown family or region in metric {self.name!r}.")
 
 
-CATALOGUE: tuple[MetricSpec, ...] = ()
+@cache
+def catalogue() -> tuple[MetricSpec, ...]:
+    """Every metric the package measures, in a fixed order (skin, then contour)."""
+    from progress.skin import SKIN_METRICS  # imported here: the metric modules import MetricSpec from this one
+
+    return SKIN_METRICS

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from progress.analysis import PhotoResult, analyze_photo, analyze_photos
-from progress.catalogue import CATALOGUE
+from progress.catalogue import catalogue
 from progress.errors import ProgressError
 from progress.landmarks import FaceLandmarker
 
@@ -98,15 +98,15 @@ def _summary(result: PhotoResult) -> str:
 def _metrics(arguments: argparse.Namespace, out: TextIO) -> int:
     rows = [
         {"name": m.name, "family": m.family, "region": m.region, "unit": m.unit, "better": str(m.better),
-         "depends_on": list(m.depends_on), "description": m.description}
-        for m in CATALOGUE
+         "depends_on": list(m.depends_on), "not_invariant_to": list(m.not_invariant_to), "description": m.description}
+        for m in catalogue()
     ]
     if arguments.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1), file=out)
     elif not rows:
         print("No metrics are defined yet.", file=out)
     else:
-        for metric in CATALOGUE:
+        for metric in catalogue():
             print(f"{metric.name:36} {metric.unit:10} better: {metric.better:8} needs: "
                   f"{', '.join(metric.depends_on) or '-'}", file=out)
     return 0

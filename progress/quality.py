@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from progress.align import AlignedFace, HeadPose
+from progress.colour import srgb_to_lab
 from progress.regions import FACE_OVAL, ROI_POLYGONS
 
 __all__ = [
@@ -210,7 +211,7 @@ def lighting_signature(aligned: AlignedFace, *, photo_size: tuple[int, int], int
         inter_pupillary_distance_px: In the photo's pixels.
     """
     small, _ = _skin_sample(aligned)
-    lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    lab = srgb_to_lab(small)
     masks = {name: _polygon_mask(aligned, (name,)) for name in _SKIN_ROIS}
     skin = lab[masks["forehead"] | masks["cheek_R"] | masks["cheek_L"]]
     median = np.median(skin, axis=0) if len(skin) else np.zeros(3)
@@ -298,7 +299,7 @@ def _exposure_checks(image: np.ndarray, mask: np.ndarray) -> list[Check]:
 
 
 def _colour_check(image: np.ndarray, mask: np.ndarray, greyscale: bool) -> Check:
-    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[mask]
+    lab = srgb_to_lab(image)[mask]
     a_star, b_star = (float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))) if len(lab) else (0.0, 0.0)
     if greyscale or math.hypot(a_star, b_star) < MIN_SKIN_CHROMA:
         return Check("colour_cast", Status.FAIL, 0.0, SKIN_HUE_DEG[0][0], "degrees",

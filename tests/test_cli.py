@@ -13,7 +13,8 @@ from helpers import encode
 
 from progress.cli import main
 
-EXPECTED_KEYS = {"path", "ok", "error", "captured_at", "captured_at_source", "face", "checks", "metrics"}
+EXPECTED_KEYS = {"path", "ok", "error", "captured_at", "captured_at_source", "face", "checks", "metrics",
+                 "colour_correction"}
 
 
 def _run(arguments: list[str]) -> tuple[int, list[dict[str, object]]]:
@@ -40,7 +41,8 @@ def test_analyze_prints_one_json_object_per_photo_and_survives_a_bad_file(
     assert results[1]["captured_at"] == "2026-01-05T10:00:00"
     checks = results[1]["checks"]
     assert isinstance(checks, list) and {"name", "status", "value", "limit", "unit", "fix"} <= set(checks[0])
-    assert results[1]["metrics"] == {}
+    metrics = results[1]["metrics"]
+    assert isinstance(metrics, dict) and "redness.a_star.cheek_left" in metrics
 
 
 def test_a_folder_is_expanded_and_all_good_photos_exit_zero(client_photo: np.ndarray, tmp_path: Path) -> None:

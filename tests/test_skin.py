@@ -1,0 +1,275 @@
+"""Skin metrics: hand-computed answers on patches, injected changes on a real face, and nuisance invariance."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+from helpers import encode, scale_exposure
+
+from progress import AlignedFace, FaceLandmarker, analyze_photo
+from progress.align import canonical_landmarks
+from progress.catalogue import catalogue
+from progress.colour import delta_e_2000, srgb_to_lab
+from progress.skin import EVENNESS_DETAIL_MM, PIXELS_PER_MM, measure_skin, region_masks, skin_metrics, skin_reference
+
+CANONICAL_FACE = np.vstack([canonical_landmarks(), np.tile(canonical_landmarks()[:1], (10, 1))])  # 478 points
+
+
+def _lab_by_hand(rgb: tuple[int, int, int]) -> np.ndarray:
+    """sRGB → CIELAB (D65) written out from the standard formulas, independent of OpenCV."""
+    c = np.asarray(rgb, dtype=np.float64) / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+                    [0.0193339, 0.1191920, 0.9503041]]) @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _patch(colour: tuple[int, int, int], speckle: tuple[int, int, int] | None = None) -> np.ndarray:
+    """A canonical-frame image of one colour, or with a random quarter of its pixels in a second colour."""
+    image = np.empty((1100, 900, 3), np.uint8)
+    image[:] = colour
+    if speckle is not None:
+        image[np.random.default_rng(3).random(image.shape[:2]) < 0.25] = speckle
+    return image
+
+
+def test_a_uniform_patch_gives_its_own_colour_and_no_unevenness() -> None:
+    colour = (205, 160, 140)
+    metrics = skin_metrics(_patch(colour), CANONICAL_FACE)
+    expected = _lab_by_hand(colour)
+    for region in ("forehead", "cheek_left", "cheek_right", "chin", "face"):
+        assert metrics[f"brightness.lightness.{region}"] == pytest.approx(expected[0], abs=0.02)
+        assert metrics[f"redness.a_star.{region}"] == pytest.approx(expected[1], abs=0.02)
+        assert metrics[f"brightness.ita.{region}"] == pytest.approx(
+            math.degrees(math.atan2(expected[0] - 50, expected[2])), abs=0.05)
+        assert metrics[f"redness.erythema_index.{region}"] == pytest.approx(
+            100 * math.log10(((205 / 255 + 0.055) / 1.055) ** 2.4 / ((160 / 255 + 0.055) / 1.055) ** 2.4), abs=0.01)
+        for measure in ("sd_lightness", "sd_redness", "sd_yellowness", "delta_e"):
+            assert metrics[f"tone.{measure}.{region}"] == pytest.approx(0.0, abs=1e-3)
+        assert metrics[f"texture.fine.{region}"] == pytest.approx(0.0, abs=1e-6)
+        assert metrics[f"spots.count_per_cm2.{region}"] == 0.0
+    assert metrics["lines.area_fraction.forehead"] == 0.0
+    assert metrics["redness.cheek_contrast.cheek_left"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_two_tone_patch_gives_the_hand_computed_delta_e_and_spread() -> None:
+    base, speckle = (205, 160, 140), (190, 150, 135)  # a random quarter of the pixels slightly darker
+    metrics = skin_metrics(_patch(base, speckle), CANONICAL_FACE)
+    lab_base, lab_speckle = _lab_by_hand(base), _lab_by_hand(speckle)
+    # The per-channel median is the majority colour, so the mean ΔE00 is ¼ of the speckle's ΔE00 to it
+    expected_delta_e = float(delta_e_2000(lab_speckle, lab_base)) / 4
+    # Evenness is the SD of the 0.5–9 mm band: pixel-scale speckle is below it and barely counts
+    for region in ("cheek_left", "forehead", "face"):
+        assert metrics[f"tone.delta_e.{region}"] == pytest.approx(expected_delta_e, rel=0.05)
+        assert metrics[f"tone.sd_lightness.{region}"] < 0.1 * abs(lab_base[0] - lab_speckle[0])
+
+
+def test_two_tone_blotches_give_the_hand_computed_spread() -> None:
+    base, blotch = np.array(_lab_by_hand((205, 160, 140))), np.array(_lab_by_hand((190, 150, 135)))
+    image = _patch((205, 160, 140))
+    rows, columns = np.indices(image.shape[:2])
+    blotches = ((rows // 15) % 2 == 0) & ((columns // 15) % 2 == 0)  # 3 mm squares on a 6 mm grid: a quarter
+    image[blotches] = (190, 150, 135)
+    metrics = skin_metrics(image, CANONICAL_FACE)
+    # Ideal squares: ¾ of the skin at +¼Δ and ¼ at −¾Δ, SD = |Δ|·√(3/16). Evenness first smooths by 0.5 mm,
+    # which rounds the squares' edges: the same smoothing of the ideal pattern gives the expected value.
+    smoothing = cv2.GaussianBlur(blotches.astype(np.float32), (0, 0), EVENNESS_DETAIL_MM * PIXELS_PER_MM)
+    softened = float(smoothing[300:800, 200:700].std() / blotches[300:800, 200:700].std())
+    expected = np.abs(base - blotch) * math.sqrt(3 / 16) * softened
+    assert 0.7 < softened < 0.95
+    for region in ("cheek_left", "forehead", "face"):
+        assert metrics[f"tone.sd_lightness.{region}"] == pytest.approx(expected[0], rel=0.05)
+        assert metrics[f"tone.sd_redness.{region}"] == pytest.approx(expected[1], rel=0.05)
+
+
+def test_every_metric_is_in_the_catalogue() -> None:
+    names = {spec.name for spec in catalogue()}
+    measured = skin_metrics(_patch((205, 160, 140), (190, 150, 135)), CANONICAL_FACE)
+    assert set(measured) <= names
+    assert {name for name in names if name.split(".")[0] in {"tone", "redness", "brightness"}} <= set(measured)
+
+
+# --- injected changes on a real face ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aligned(client_photo: np.ndarray, landmarker: FaceLandmarker) -> AlignedFace:
+    result = analyze_photo(encode(client_photo, quality=95), landmarker)
+    assert result.aligned is not None
+    return result.aligned
+
+
+@pytest.fixture(scope="module")
+def before(aligned: AlignedFace) -> dict[str, float]:
+    return skin_metrics(aligned.image, aligned.landmarks)
+
+
+def _edit_lab(image: np.ndarray, mask: np.ndarray, delta: tuple[float, float, float]) -> np.ndarray:
+    """Add ``delta`` (ΔL*, Δa*, Δb*) inside ``mask`` in float CIELAB and return the new sRGB image."""
+    lab = srgb_to_lab(image)
+    lab[mask] += np.asarray(delta, dtype=np.float32)
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    return np.asarray(np.clip(np.round(rgb * 255), 0, 255), dtype=np.uint8)
+
+
+def _polygon(aligned: AlignedFace, name: str) -> np.ndarray:
+    """The region's whole polygon (not just its measured part), so an edit covers every measured pixel."""
+    mask = region_masks(aligned.landmarks, aligned.image.shape[:2])[name]
+    return cv2.dilate(mask.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
+
+
+def test_redness_on_one_cheek_shows_on_that_cheek_only(aligned: AlignedFace, before: dict[str, float]) -> None:
+    reference = skin_reference(aligned.image, aligned.landmarks)
+    redder = _edit_lab(aligned.image, _polygon(aligned, "cheek_left"), (0, 8, 0))
+    after = skin_metrics(redder, aligned.landmarks, reference=reference)
+    assert after["redness.a_star.cheek_left"] - before["redness.a_star.cheek_left"] == pytest.approx(8, abs=1)
+    for untouched in ("cheek_right", "forehead"):
+        assert after[f"redness.a_star.{untouched}"] == pytest.approx(before[f"redness.a_star.{untouched}"], abs=0.3)
+    assert after["redness.erythema_index.cheek_left"] - before["redness.erythema_index.cheek_left"] > 4
+    assert after["redness.cheek_contrast.cheek_left"] - before["redness.cheek_contrast.cheek_left"] > 4
+    assert after["redness.cheek_contrast.cheek_right"] == pytest.approx(before["redness.cheek_contrast.cheek_right"],
+                                                                        abs=0.3)
+
+
+def test_redness_over_a_quarter_of_a_cheek_raises_its_red_area_by_a_quarter(aligned: AlignedFace,
+                                                                            before: dict[str, float]) -> None:
+    reference = skin_reference(aligned.image, aligned.landmarks)
+    measured = region_masks(aligned.landmarks, aligned.image.shape[:2])["cheek_right"]
+    columns = np.nonzero(measured)[1]
+    quarter = _polygon(aligned, "cheek_right") & (np.arange(measured.shape[1]) <= np.percentile(columns, 25))[None, :]
+    after = skin_metrics(_edit_lab(aligned.image, quarter, (0, 8, 0)), aligned.landmarks, reference=reference)
+    rise = after["redness.red_area.cheek_right"] - before["redness.red_area.cheek_right"]
+    assert 0.2 <= rise <= 0.3
+    assert after["redness.red_area.cheek_left"] == pytest.approx(before["redness.red_area.cheek_left"], abs=0.01)
+
+
+def test_twenty_dark_spots_on_a_cheek_are_counted(aligned: AlignedFace, before: dict[str, float]) -> None:
+    measured = region_masks(aligned.landmarks, aligned.image.shape[:2])["cheek_left"]
+    inner = cv2.erode(measured.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    rows, columns = np.nonzero(inner)
+    spacing = int(4.5 * PIXELS_PER_MM)  # 4.5 mm apart
+    centres = [(r, c) for r in range(rows.min(), rows.max() + 1, spacing)
+               for c in range(columns.min(), columns.max() + 1, spacing) if inner[r, c]]
+    assert len(centres) >= 20
+    spots = np.zeros(measured.shape, np.float32)
+    for row, column in centres[:20]:
+        cv2.circle(spots, (column, row), round(1.0 * PIXELS_PER_MM), 1.0, -1, lineType=cv2.LINE_AA)  # 2 mm across
+    darkening = 1.0 - 0.25 * cv2.GaussianBlur(spots, (0, 0), 1.0)  # 25 % less light on each spot
+    spotted = scale_exposure(aligned.image, darkening[..., None])
+    after = skin_metrics(spotted, aligned.landmarks)
+    area_cm2 = measured.sum() / PIXELS_PER_MM**2 / 100
+    added = (after["spots.count_per_cm2.cheek_left"] - before["spots.count_per_cm2.cheek_left"]) * area_cm2
+    assert added == pytest.approx(20, abs=4)
+    assert after["spots.count_per_cm2.cheek_right"] == before["spots.count_per_cm2.cheek_right"]
+
+
+def test_blurring_the_skin_lowers_texture_and_lines_everywhere(aligned: AlignedFace, before: dict[str, float]) -> None:
+    blurred = cv2.GaussianBlur(aligned.image, (0, 0), 1.5 * PIXELS_PER_MM)
+    after = skin_metrics(blurred, aligned.landmarks)
+    for name, value in before.items():
+        if name.startswith(("texture.", "lines.")) and value > 0:
+            assert after[name] < value, name
+
+
+def test_darker_skin_under_one_eye_raises_that_side_only(aligned: AlignedFace, before: dict[str, float]) -> None:
+    darker = _edit_lab(aligned.image, _polygon(aligned, "undereye_left"), (-5, 0, 0))
+    after = skin_metrics(darker, aligned.landmarks)
+    rise = after["undereye.darkness.undereye_left"] - before["undereye.darkness.undereye_left"]
+    assert 4 <= rise <= 6
+    assert after["undereye.darkness.undereye_right"] == pytest.approx(before["undereye.darkness.undereye_right"],
+                                                                      abs=0.3)
+
+
+# --- nuisance invariance through the whole pipeline --------------------------------------------------------
+
+INVARIANT_TOLERANCES = {
+    "tone.sd_lightness": 0.15,  # relative; largest seen 0.12 (chin, exposure ×0.8)
+    "tone.sd_redness": 0.20,  # 0.16
+    "tone.delta_e": 0.15,  # 0.11
+    "texture.fine": 0.30,  # 0.24 (chin, half resolution)
+    "texture.coarse": 0.10,  # 0.07
+    "lines.area_fraction": 0.015,  # absolute fraction of the region; 0.013 (crow's feet, half resolution)
+    "redness.cheek_contrast": 0.4,  # absolute, EI units; 0.31
+    "undereye.darkness": 0.6,  # absolute, L*; 0.42
+}
+"""How far each robust skin metric may move under a nuisance: relative, or absolute where stated. Measured on
+the astronaut at 214 px between the pupils, every photo re-saved at JPEG quality 85."""
+_ABSOLUTE = {"lines.area_fraction", "redness.cheek_contrast", "undereye.darkness"}
+_REGIONS = {
+    "tone": ("cheek_left", "cheek_right", "forehead", "chin"),
+    "texture": ("cheek_left", "cheek_right", "forehead", "chin"),
+    "lines": ("forehead", "crows_feet_left", "crows_feet_right", "undereye_left", "nasolabial_left"),
+    "redness": ("cheek_left", "cheek_right"),
+    "undereye": ("undereye_left", "undereye_right"),
+}
+NOT_INVARIANT = ("redness.a_star", "redness.erythema_index", "brightness.lightness", "brightness.ita")
+"""Absolute colour: moves with exposure or white balance, and the catalogue says so."""
+
+
+def _reframed(image: np.ndarray, angle: float, scale: float) -> np.ndarray:
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
+    matrix[:, 2] += (25, -15)
+    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+                          borderValue=(120, 120, 120))
+
+
+NUISANCES = {
+    "exposure ×0.8": lambda image: scale_exposure(image, 0.8),
+    "exposure ×1.2": lambda image: scale_exposure(image, 1.2),
+    "white balance": lambda image: scale_exposure(image, np.array([1.06, 1.0, 0.92])),
+    "rotate 10°, shift": lambda image: _reframed(image, 10, 1.0),
+    "scale 0.6": lambda image: _reframed(image, 0, 0.6),
+    "scale 1.5": lambda image: cv2.resize(image, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC),
+    "half resolution": lambda image: cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+}
+
+
+@pytest.fixture(scope="module")
+def large_client_photo(astronaut: np.ndarray) -> np.ndarray:
+    """The astronaut at 5× (214 px between the pupils, so half resolution still passes the face-size check) and
+    exposed with headroom (×0.75 in linear light), so ×1.2 does not clip her cheeks: the nuisances are meant
+    for photos that pass the capture checks."""
+    return scale_exposure(cv2.resize(astronaut, None, fx=5, fy=5, interpolation=cv2.INTER_LANCZOS4), 0.75)
+
+
+@pytest.fixture(scope="module")
+def resaved(large_client_photo: np.ndarray, landmarker: FaceLandmarker) -> dict[str, float]:
+    """The reference: the photo re-saved at JPEG quality 85, as every nuisance photo below is."""
+    return analyze_photo(encode(large_client_photo, quality=85), landmarker).metrics
+
+
+@pytest.mark.parametrize("nuisance", list(NUISANCES))
+def test_robust_skin_metrics_stay_within_tolerance_under_nuisances(
+    large_client_photo: np.ndarray, landmarker: FaceLandmarker, resaved: dict[str, float], nuisance: str
+) -> None:
+    changed = analyze_photo(encode(NUISANCES[nuisance](large_client_photo), quality=85), landmarker).metrics
+    for prefix, tolerance in INVARIANT_TOLERANCES.items():
+        for region in _REGIONS[prefix.split(".")[0]]:
+            name = f"{prefix}.{region}"
+            reference, value = resaved[name], changed[name]
+            allowed = tolerance if prefix in _ABSOLUTE else tolerance * abs(reference) + 1e-3
+            assert abs(value - reference) <= allowed, f"{name}: {reference:.4g} → {value:.4g} under {nuisance}"
+
+
+def test_the_catalogue_says_which_metrics_are_not_invariant() -> None:
+    specs = {spec.name: spec for spec in catalogue()}
+    for prefix in NOT_INVARIANT:
+        assert specs[f"{prefix}.cheek_left"].not_invariant_to, prefix
+    assert "white balance" in specs["redness.a_star.cheek_left"].not_invariant_to
+    assert "exposure" in specs["brightness.lightness.face"].not_invariant_to
+    assert specs["redness.cheek_contrast.cheek_left"].not_invariant_to == ()
+
+
+def test_the_skin_reference_of_the_baseline_is_used_for_later_photos(aligned: AlignedFace) -> None:
+    own, reference = measure_skin(aligned.image, aligned.landmarks)
+    brighter = scale_exposure(aligned.image, 1.3)
+    with_baseline = skin_metrics(brighter, aligned.landmarks, reference=reference)
+    with_itself = skin_metrics(brighter, aligned.landmarks)
+    assert reference.red_thresholds["cheek_left"] > own["redness.a_star.cheek_left"]
+    assert with_itself["redness.red_area.cheek_left"] != with_baseline["redness.red_area.cheek_left"] or (
+        reference == skin_reference(brighter, aligned.landmarks))
