@@ -11,6 +11,7 @@ from typing import Any
 from progress import ingest
 from progress.align import AlignedFace, align_face, head_pose
 from progress.chart import find_colour_chart
+from progress.contour import contour_metrics
 from progress.errors import NoFaceError, ProgressError
 from progress.landmarks import Face, FaceLandmarker
 from progress.quality import Check, LightingSignature, baseline_checks, lighting_signature, photo_checks
@@ -150,6 +151,7 @@ def analyze_photo(
     skin_image = aligned.image if correction is None else correction.apply(aligned.image)
     metrics, reference = measure_skin(skin_image, aligned.landmarks,
                                       reference=baseline.skin_reference if baseline is not None else None)
+    metrics |= contour_metrics(aligned.landmarks)
     result = PhotoResult(
         path=label,
         captured_at=photo.captured_at,

@@ -28,7 +28,7 @@ class Better(StrEnum):
 
     HIGHER = "higher"
     LOWER = "lower"
-    NEITHER = "neither"  # negative controls: any change is a measurement problem
+    NEITHER = "neither"  # no treatment claim either way (descriptive metrics and negative controls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,8 @@ class MetricSpec:
         description: One line on what it measures.
         not_invariant_to: Nuisances the value moves with (e.g. "exposure", "white balance"): such a metric is
             comparable across sessions only when those are held constant or corrected with a colour chart.
+        negative_control: True for a metric the treatment cannot change (a skeletal width, the canthal tilt):
+            if it moves, the measurement moved, and the series must say its verdicts are unreliable.
     """
 
     name: str
@@ -55,6 +57,7 @@ class MetricSpec:
     depends_on: tuple[str, ...]
     description: str
     not_invariant_to: tuple[str, ...] = ()
+    negative_control: bool = False
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES or (self.region is not None and self.region not in REGIONS + SIDES):
@@ -64,6 +67,7 @@ class MetricSpec:
 @cache
 def catalogue() -> tuple[MetricSpec, ...]:
     """Every metric the package measures, in a fixed order (skin, then contour)."""
-    from progress.skin import SKIN_METRICS  # imported here: the metric modules import MetricSpec from this one
+    from progress.contour import CONTOUR_METRICS  # imported here: the metric modules import MetricSpec from here
+    from progress.skin import SKIN_METRICS
 
-    return SKIN_METRICS
+    return SKIN_METRICS + CONTOUR_METRICS
