@@ -10,7 +10,7 @@ from typing import Any
 
 from progress import ingest
 from progress.align import AlignedFace, align_face, head_pose
-from progress.chart import find_colour_chart
+from progress.chart import find_colour_chart, search_copy
 from progress.contour import contour_metrics
 from progress.errors import NoFaceError, ProgressError
 from progress.landmarks import Face, FaceLandmarker
@@ -147,15 +147,18 @@ def analyze_photo(
     signature = lighting_signature(aligned, photo_size=(photo.width, photo.height), inter_pupillary_distance_px=ipd)
     checks = photo_checks(aligned, pose, face.blendshapes, inter_pupillary_distance_px=ipd,
                           faces_found=detection.faces_found, greyscale=photo.greyscale)
-    correction = find_colour_chart(photo.image)
+    captured_at, captured_at_source = photo.captured_at, photo.captured_at_source
+    chart_view = search_copy(photo.image)
+    del photo  # let the full-resolution pixels go before the chart detector allocates its working memory
+    correction = find_colour_chart(chart_view)
     skin_image = aligned.image if correction is None else correction.apply(aligned.image)
     metrics, reference = measure_skin(skin_image, aligned.landmarks,
                                       reference=baseline.skin_reference if baseline is not None else None)
     metrics |= contour_metrics(aligned.landmarks)
     result = PhotoResult(
         path=label,
-        captured_at=photo.captured_at,
-        captured_at_source=photo.captured_at_source,
+        captured_at=captured_at,
+        captured_at_source=captured_at_source,
         face=FaceSummary(
             faces_found=detection.faces_found,
             inter_pupillary_distance_px=ipd,
