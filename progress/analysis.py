@@ -10,7 +10,7 @@ from typing import Any
 
 from progress import ingest
 from progress.align import AlignedFace, align_face, head_pose
-from progress.chart import find_colour_chart, search_copy
+from progress.chart import ColourCorrection, find_colour_chart, search_copy
 from progress.contour import contour_metrics
 from progress.errors import NoFaceError, ProgressError
 from progress.landmarks import Face, FaceLandmarker
@@ -60,8 +60,8 @@ class PhotoResult:
         blendshapes: MediaPipe's 52 expression scores.
         skin_reference: The per-client skin thresholds this photo was measured with (its own when it is the
             baseline); later photos of the client are measured with the baseline's.
-        colour_chart_fit_delta_e: Mean ΔE00 of the colour chart's patches after correction, when a chart was
-            found and used; None otherwise.
+        colour_chart: The correction from a colour chart found in the photo (its ``fit_delta_e`` says how well
+            the chart's patches were restored), or None.
     """
 
     path: str | None
@@ -75,7 +75,7 @@ class PhotoResult:
     lighting: LightingSignature | None = None
     blendshapes: Mapping[str, float] = field(default_factory=dict)
     skin_reference: SkinReference | None = None
-    colour_chart_fit_delta_e: float | None = None
+    colour_chart: ColourCorrection | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,7 +86,7 @@ class PhotoResult:
     def colour_correction(self) -> str:
         """"chart" when a ColorChecker in the photo corrected its colour before the skin was measured, else
         "uncorrected" (then only within-photo contrasts are comparable across lighting)."""
-        return "uncorrected" if self.colour_chart_fit_delta_e is None else "chart"
+        return "uncorrected" if self.colour_chart is None else "chart"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (the CLI's output format)."""
@@ -173,20 +173,28 @@ def analyze_photo(
         lighting=signature,
         blendshapes=dict(face.blendshapes),
         skin_reference=reference,
-        colour_chart_fit_delta_e=None if correction is None else correction.fit_delta_e,
+        colour_chart=correction,
     )
     return result if baseline is None else compare_with_baseline(result, baseline)
 
 
 def compare_with_baseline(result: PhotoResult, baseline: PhotoResult) -> PhotoResult:
-    """``result`` with the camera-distance and lighting checks against ``baseline`` added (replacing any earlier).
+    """``result`` measured against the client's ``baseline`` photo.
 
-    A result or baseline that could not be analysed is returned unchanged.
+    Adds the camera-distance and lighting checks (replacing any earlier ones) and, when the baseline's skin
+    constants differ from the ones ``result`` was measured with, measures its skin again with the baseline's
+    (the red-area threshold is fixed once per client). A result or baseline that could not be analysed is
+    returned unchanged.
     """
-    if result.lighting is None or baseline.lighting is None:
+    if result.lighting is None or baseline.lighting is None or result.aligned is None:
         return result
     own = tuple(c for c in result.checks if c.name not in _BASELINE_CHECK_NAMES)
-    return replace(result, checks=own + tuple(baseline_checks(result.lighting, baseline.lighting)))
+    checks = own + tuple(baseline_checks(result.lighting, baseline.lighting))
+    metrics = dict(result.metrics)
+    if baseline.skin_reference is not None and baseline.skin_reference != result.skin_reference:
+        image = result.aligned.image if result.colour_chart is None else result.colour_chart.apply(result.aligned.image)
+        metrics |= measure_skin(image, result.aligned.landmarks, reference=baseline.skin_reference)[0]
+    return replace(result, checks=checks, metrics=metrics, skin_reference=baseline.skin_reference)
 
 
 def analyze_photos(

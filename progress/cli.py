@@ -1,4 +1,4 @@
-"""Command line: ``progress analyze PHOTO... [--json]`` and ``progress metrics``."""
+"""Command line: ``progress analyze``, ``progress series`` and ``progress metrics``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from progress.analysis import PhotoResult, analyze_photo, analyze_photos
 from progress.catalogue import catalogue
 from progress.errors import ProgressError
 from progress.landmarks import FaceLandmarker
+from progress.plot import metric_chart
+from progress.series import MAX_PRIMARY_METRICS, SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
+from progress.summary import series_csv, series_table, series_to_dict
 
 __all__ = ["main"]
 
@@ -28,6 +31,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     try:
         if arguments.command == "analyze":
             return _analyze(arguments, out)
+        if arguments.command == "series":
+            return _series(arguments, out)
         return _metrics(arguments, out)
     except ProgressError as error:
         print(f"progress: {error}", file=sys.stderr)
@@ -43,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--baseline", type=Path, help="the client's baseline photo, for distance and light checks")
     analyze.add_argument("--model", type=Path, help="a face_landmarker.task file instead of the bundled one")
     analyze.add_argument("--model-sha256", help="checksum the --model file must match")
+    series = commands.add_parser("series", help="a client's progress over their sessions")
+    series.add_argument("photos", nargs="+", type=Path,
+                        help="photos, or folders: a folder of sub-folders is one session per sub-folder; "
+                             "otherwise photos are grouped into sessions by capture date")
+    series.add_argument("--primary", action="append", default=[], metavar="METRIC",
+                        help=f"a primary metric for this client (up to {MAX_PRIMARY_METRICS}; repeat the option)")
+    series.add_argument("--all", action="store_true", help="print every metric, not only the primary and changed")
+    series.add_argument("--json", type=Path, metavar="FILE", help="write the whole result as JSON")
+    series.add_argument("--csv", type=Path, metavar="FILE", help="write one row per metric as CSV")
+    series.add_argument("--plot", type=Path, metavar="DIR", help="write a PNG chart per chosen metric")
+    series.add_argument("--plot-metric", action="append", default=[], metavar="METRIC",
+                        help="metrics to chart (default: the primary ones, else those with a clear change)")
     metrics = commands.add_parser("metrics", help="print the metric catalogue")
     metrics.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     return parser
@@ -63,6 +80,46 @@ def _analyze(arguments: argparse.Namespace, out: TextIO) -> int:
             failures += not result.ok
             print(json.dumps(result.to_dict(), ensure_ascii=False) if arguments.json else _summary(result), file=out)
     return 1 if failures else 0
+
+
+def _series(arguments: argparse.Namespace, out: TextIO) -> int:
+    paths, labels = _session_sources(arguments.photos)
+    with FaceLandmarker() as landmarker:
+        results = list(analyze_photos(paths, landmarker))
+    sessions = with_baseline(group_sessions(results, labels))
+    series = analyze_series(sessions, primary=arguments.primary)
+    print(series_table(series, everything=arguments.all), file=out)
+    if arguments.json:
+        arguments.json.write_text(json.dumps(series_to_dict(series), ensure_ascii=False, indent=1))
+    if arguments.csv:
+        arguments.csv.write_text(series_csv(series))
+    if arguments.plot:
+        arguments.plot.mkdir(parents=True, exist_ok=True)
+        for name in arguments.plot_metric or _charted(series):
+            metric_chart(series, series.metrics[name], arguments.plot / f"{name}.png")
+    return 1 if any(not r.ok for r in results) else 0
+
+
+def _charted(series: SeriesResult) -> list[str]:
+    primary = [name for name, m in series.metrics.items() if m.primary]
+    changed = [name for name, m in series.metrics.items()
+               if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)]
+    return primary or changed
+
+
+def _session_sources(paths: Sequence[Path]) -> tuple[list[Path], list[str] | None]:
+    """Photos and, when the photos come in one sub-folder per session, each photo's session label."""
+    folders = [p for p in paths if p.is_dir() and any(child.is_dir() for child in p.iterdir())]
+    if not folders:
+        return _expand(paths), None
+    files: list[Path] = []
+    labels: list[str] = []
+    for folder in folders:
+        for session in sorted(child for child in folder.iterdir() if child.is_dir()):
+            photos = _expand([session])
+            files += photos
+            labels += [session.name] * len(photos)
+    return files, labels
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:

@@ -193,7 +193,7 @@ def test_the_pipeline_measures_skin_through_the_chart(scene: np.ndarray, landmar
     plain = analyze_photo(encode(scene, quality=95), landmarker)
     cast = analyze_photo(encode(scale_exposure(scene, CAST_GAINS), quality=95), landmarker)
     assert (plain.colour_correction, cast.colour_correction) == ("chart", "chart")
-    assert cast.colour_chart_fit_delta_e is not None and cast.colour_chart_fit_delta_e < 1.0
+    assert cast.colour_chart is not None and cast.colour_chart.fit_delta_e < 1.0
     assert cast.aligned is not None
     uncorrected = skin_metrics(cast.aligned.image, cast.aligned.landmarks)["redness.a_star.cheek_left"]
     assert abs(uncorrected - plain.metrics["redness.a_star.cheek_left"]) > 3  # the cast alone moves redness

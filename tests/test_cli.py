@@ -85,3 +85,30 @@ def test_a_photo_without_a_face_is_reported_as_such(cat: np.ndarray, tmp_path: P
     assert status == 1
     assert results[0]["error"]["type"] == "no_face"  # type: ignore[index]
     assert "No face found" in results[0]["error"]["message"]  # type: ignore[index]
+
+
+def test_series_groups_sub_folders_into_sessions_and_writes_table_json_csv_and_charts(tmp_path: Path) -> None:
+    import csv
+    import shutil
+
+    demo = sorted((Path(__file__).parents[1] / "sample_images" / "demo_client").glob("*.jpg"))
+    client = tmp_path / "client"
+    for index, photo in enumerate(demo):
+        session = client / f"visit_{index // 2 + 1}"  # two photos a session: the series measures its own noise
+        session.mkdir(parents=True, exist_ok=True)
+        shutil.copy(photo, session / photo.name)
+    out = io.StringIO()
+    status = main(["series", str(client), "--primary", "redness.cheek_contrast.cheek_left",
+                   "--json", str(tmp_path / "s.json"), "--csv", str(tmp_path / "s.csv"), "--plot", str(tmp_path / "c")],
+                  out=out)
+    assert status == 0
+    table = out.getvalue()
+    assert table.startswith("4 sessions: visit_1 (2/2 photos)")
+    assert "change ± MDC95" in table and "*redness.cheek_contrast.cheek_left" in table
+    result = json.loads((tmp_path / "s.json").read_text())
+    assert [s["label"] for s in result["sessions"]] == ["visit_1", "visit_2", "visit_3", "visit_4"]
+    metric = result["metrics"]["redness.cheek_contrast.cheek_left"]
+    assert metric["primary"] and metric["noise_source"] == "repeats" and metric["verdict"]
+    rows = list(csv.DictReader((tmp_path / "s.csv").read_text().splitlines()))
+    assert {"metric", "baseline", "latest", "change", "mdc95", "verdict", "visit_1"} <= set(rows[0])
+    assert (tmp_path / "c" / "redness.cheek_contrast.cheek_left.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,76 @@
+"""Charts of a metric across a client's sessions (matplotlib, drawn off-screen)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: charts are files or bytes
+import matplotlib.pyplot as plt
+import numpy as np
+
+from progress.series import MetricSeries, SeriesResult
+
+__all__ = ["metric_chart"]
+
+_VERDICT_COLOURS = {"improved": "#2e7d32", "worsened": "#c62828", "changed": "#6a1b9a",
+                    "no clear change": "#546e7a", "not enough data": "#9e9e9e", "unreliable": "#ef6c00"}
+
+
+def metric_chart(series: SeriesResult, metric: MetricSeries, path: Path | None = None) -> bytes:
+    """A PNG chart of one metric: every usable photo, the session values, the noise band around the baseline
+    (baseline ± MDC95: changes inside it are within the measurement noise) and the OLS trend.
+
+    Args:
+        series: The series (for session labels and times).
+        metric: One of ``series.metrics``.
+        path: Where to write the PNG too, if given.
+
+    Returns:
+        The PNG's bytes.
+    """
+    labels = [session.label for session in series.sessions]
+    positions = np.arange(len(labels), dtype=float)
+    values = np.asarray(metric.values, dtype=float)
+    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=110)
+    for index, session in enumerate(series.sessions):
+        photo_values = [p.metrics[metric.spec.name] for p in session.photos
+                        if p.ok and metric.spec.name in p.metrics]
+        axes.scatter([index] * len(photo_values), photo_values, s=12, color="#90a4ae", zorder=2)
+    finite = np.isfinite(values)
+    axes.plot(positions[finite], values[finite], "o-", color="#37474f", zorder=3, label="session value")
+    if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
+        axes.axhspan(metric.baseline - metric.minimal_detectable_change,
+                     metric.baseline + metric.minimal_detectable_change,
+                     color="#b0bec5", alpha=0.35, zorder=1, label="baseline ± measurement noise (MDC95)")
+    if finite.sum() >= 2 and math.isfinite(metric.slope_per_day):
+        times = _times(series)
+        intercept = np.mean(values[finite]) - metric.slope_per_day * np.mean(times[finite])
+        axes.plot(positions[finite], intercept + metric.slope_per_day * times[finite], "--", color="#607d8b",
+                  zorder=3, label="trend")
+    axes.set_xticks(positions, labels, rotation=30, ha="right", fontsize=8)
+    axes.set_ylabel(metric.spec.unit)
+    colour = _VERDICT_COLOURS.get(str(metric.verdict), "#000000")
+    axes.set_title(f"{metric.spec.name}: {metric.verdict}", color=colour, fontsize=10)
+    axes.legend(fontsize=7, loc="best")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    data = buffer.getvalue()
+    if path is not None:
+        path.write_bytes(data)
+    return data
+
+
+def _times(series: SeriesResult) -> np.ndarray:
+    """Session times in the trend's unit (days since the first session, or the session index)."""
+    if series.trend_unit == "day":
+        first = series.sessions[0].day
+        return np.array([float((s.day - first).days) for s in series.sessions if s.day and first])
+    return np.arange(len(series.sessions), dtype=float)
