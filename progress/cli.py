@@ -1,4 +1,4 @@
-"""Command line: ``progress analyze``, ``progress series`` and ``progress metrics``."""
+"""Command line: ``progress analyze``, ``series``, ``report`` and ``metrics``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from progress.catalogue import catalogue
 from progress.errors import ProgressError
 from progress.landmarks import FaceLandmarker
 from progress.plot import metric_chart
+from progress.report import ReportOptions, client_report
 from progress.series import MAX_PRIMARY_METRICS, SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
 from progress.summary import series_csv, series_table, series_to_dict
 
@@ -33,6 +34,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             return _analyze(arguments, out)
         if arguments.command == "series":
             return _series(arguments, out)
+        if arguments.command == "report":
+            return _report(arguments, out)
         return _metrics(arguments, out)
     except ProgressError as error:
         print(f"progress: {error}", file=sys.stderr)
@@ -60,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     series.add_argument("--plot", type=Path, metavar="DIR", help="write a PNG chart per chosen metric")
     series.add_argument("--plot-metric", action="append", default=[], metavar="METRIC",
                         help="metrics to chart (default: the primary ones, else those with a clear change)")
+    report = commands.add_parser("report", help="a PDF progress report to hand to the client")
+    report.add_argument("photos", nargs="+", type=Path, help="the client's photos or session folders, as for series")
+    report.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    report.add_argument("--client", default="", help="the client's name or code (default: the folder's name)")
+    report.add_argument("--practice", default="", help="the practice's name")
+    report.add_argument("--logo", type=Path, help="the practice's logo (PNG or JPEG)")
+    report.add_argument("--no-photos", action="store_true", help="no photos: the client has not consented to them")
+    report.add_argument("--letter", action="store_true", help="US Letter pages instead of A4")
+    report.add_argument("--primary", action="append", default=[], metavar="METRIC", help="as for series")
     metrics = commands.add_parser("metrics", help="print the metric catalogue")
     metrics.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     return parser
@@ -82,12 +94,31 @@ def _analyze(arguments: argparse.Namespace, out: TextIO) -> int:
     return 1 if failures else 0
 
 
-def _series(arguments: argparse.Namespace, out: TextIO) -> int:
+def _analyzed_series(arguments: argparse.Namespace) -> tuple[SeriesResult, bool]:
+    """The series of the photos named on the command line, and whether every photo could be used."""
     paths, labels = _session_sources(arguments.photos)
     with FaceLandmarker() as landmarker:
         results = list(analyze_photos(paths, landmarker))
     sessions = with_baseline(group_sessions(results, labels))
-    series = analyze_series(sessions, primary=arguments.primary)
+    return analyze_series(sessions, primary=arguments.primary), all(r.ok for r in results)
+
+
+def _report(arguments: argparse.Namespace, out: TextIO) -> int:
+    series, all_usable = _analyzed_series(arguments)
+    options = ReportOptions(
+        client=arguments.client or arguments.photos[0].resolve().name,
+        practice=arguments.practice,
+        logo=arguments.logo.read_bytes() if arguments.logo else None,
+        include_photos=not arguments.no_photos,
+        page_size="Letter" if arguments.letter else "A4",
+    )
+    arguments.out.write_bytes(client_report(series, options))
+    print(f"wrote {arguments.out} ({len(series.sessions)} sessions)", file=out)
+    return 0 if all_usable else 1
+
+
+def _series(arguments: argparse.Namespace, out: TextIO) -> int:
+    series, all_usable = _analyzed_series(arguments)
     print(series_table(series, everything=arguments.all), file=out)
     if arguments.json:
         arguments.json.write_text(json.dumps(series_to_dict(series), ensure_ascii=False, indent=1))
@@ -97,7 +128,7 @@ def _series(arguments: argparse.Namespace, out: TextIO) -> int:
         arguments.plot.mkdir(parents=True, exist_ok=True)
         for name in arguments.plot_metric or _charted(series):
             metric_chart(series, series.metrics[name], arguments.plot / f"{name}.png")
-    return 1 if any(not r.ok for r in results) else 0
+    return 0 if all_usable else 1
 
 
 def _charted(series: SeriesResult) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -11,7 +12,7 @@ matplotlib.use("Agg")  # no screen: charts are files or bytes
 import matplotlib.pyplot as plt
 import numpy as np
 
-from progress.series import MetricSeries, SeriesResult
+from progress.series import MetricSeries, SeriesResult, exclusion_reason
 
 __all__ = ["metric_chart"]
 
@@ -35,10 +36,20 @@ def metric_chart(series: SeriesResult, metric: MetricSeries, path: Path | None =
     positions = np.arange(len(labels), dtype=float)
     values = np.asarray(metric.values, dtype=float)
     figure, axes = plt.subplots(figsize=(7, 3.6), dpi=110)
+    kept: list[tuple[int, float]] = []
+    left_out: list[tuple[int, float]] = []
     for index, session in enumerate(series.sessions):
-        photo_values = [p.metrics[metric.spec.name] for p in session.photos
-                        if p.ok and metric.spec.name in p.metrics]
-        axes.scatter([index] * len(photo_values), photo_values, s=12, color="#90a4ae", zorder=2)
+        for photo in session.photos:
+            if photo.ok and metric.spec.name in photo.metrics:
+                usable = exclusion_reason(photo, metric.spec) is None
+                (kept if usable else left_out).append((index, photo.metrics[metric.spec.name]))
+    styles: tuple[dict[str, Any], ...] = (
+        {"s": 12, "color": "#90a4ae", "label": "photo"},
+        {"s": 22, "marker": "x", "color": "#ef6c00", "label": "photo left out (a check it needs failed)"},
+    )
+    for points, style in zip((kept, left_out), styles, strict=True):
+        if points:
+            axes.scatter([x for x, _ in points], [y for _, y in points], zorder=2, **style)
     finite = np.isfinite(values)
     axes.plot(positions[finite], values[finite], "o-", color="#37474f", zorder=3, label="session value")
     if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):

@@ -41,6 +41,7 @@ __all__ = [
     "Verdict",
     "analyze_series",
     "benjamini_hochberg",
+    "exclusion_reason",
     "group_sessions",
     "linear_trend",
     "minimal_detectable_change",
@@ -297,8 +298,9 @@ def _session_times(sessions: Sequence[Session]) -> tuple[list[float], str]:
     return [float(index) for index in range(len(sessions))], "session"
 
 
-def _usable(photo: PhotoResult, spec: MetricSpec) -> str | None:
-    """None when the photo's value counts for the metric, else the reason it does not."""
+def exclusion_reason(photo: PhotoResult, spec: MetricSpec) -> str | None:
+    """None when the photo's value counts for the metric, else the reason it does not (unusable photo, no value,
+    or a capture check the metric depends on failed)."""
     if photo.error is not None:
         return f"{photo.path}: {photo.error}"
     if spec.name not in photo.metrics or not math.isfinite(photo.metrics[spec.name]):
@@ -314,7 +316,7 @@ def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float]
     for session in sessions:
         kept = []
         for photo in session.photos:
-            reason = _usable(photo, spec)
+            reason = exclusion_reason(photo, spec)
             if reason is None:
                 kept.append(photo.metrics[spec.name])
             else:
@@ -370,8 +372,11 @@ def _drift_reason(spec: MetricSpec, sessions: Sequence[Session]) -> str | None:
 def _decide(draft: MetricSeries) -> MetricSeries:
     usable_sessions = sum(1 for v in draft.values if math.isfinite(v))
     if usable_sessions < MIN_SESSIONS:
-        return _with(draft, verdict=Verdict.NOT_ENOUGH_DATA,
-                     reasons=(*draft.reasons, f"{usable_sessions} usable sessions (at least {MIN_SESSIONS} needed)"))
+        failed = sorted({check for reason in draft.reasons if reason.endswith(" failed")
+                         for check in reason.rsplit(": ", 1)[-1].removesuffix(" failed").split(", ")})
+        why = f"; photos left out because {', '.join(failed).replace('_', ' ')} failed" if failed else ""
+        shortfall = f"{usable_sessions} usable sessions, at least {MIN_SESSIONS} needed{why}"
+        return _with(draft, verdict=Verdict.NOT_ENOUGH_DATA, reasons=(*draft.reasons, shortfall))
     if draft.verdict is Verdict.UNRELIABLE:
         return draft
     beyond_noise = abs(draft.change) > draft.minimal_detectable_change

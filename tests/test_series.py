@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import cv2
@@ -107,7 +108,7 @@ def test_a_big_jump_without_a_trend_is_no_clear_change() -> None:
 
 def test_two_sessions_are_not_enough_data() -> None:
     metric = analyze_series(group_sessions(_series([[10.0], [5.0]])), metrics=[LOWER]).metrics[LOWER.name]
-    assert metric.verdict is Verdict.NOT_ENOUGH_DATA and "2 usable sessions" in metric.reasons[-1]
+    assert metric.verdict is Verdict.NOT_ENOUGH_DATA and "2 usable sessions, at least 3 needed" in metric.reasons[-1]
 
 
 def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> None:
@@ -116,6 +117,12 @@ def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> N
     metric = analyze_series(group_sessions(photos), metrics=[LOWER]).metrics[LOWER.name]
     assert math.isnan(metric.values[1]) and metric.photo_counts[1] == 0
     assert any("day14.jpg: expression_smile failed" in reason for reason in metric.reasons)
+    smiling = (Check("expression_smile", Status.FAIL, 0.9, 0.15, "score", "relax"),)
+    photos[2:] = [replace(photo, checks=smiling) for photo in photos[2:]]
+    starved = analyze_series(group_sessions(photos), metrics=[LOWER]).metrics[LOWER.name]
+    assert starved.verdict is Verdict.NOT_ENOUGH_DATA
+    assert starved.reasons[-1] == ("1 usable sessions, at least 3 needed; photos left out because expression smile "
+                                   "failed")
 
 
 def test_a_moving_negative_control_makes_called_changes_unreliable() -> None:
