@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from progress.chart import ColourCorrection, find_colour_chart, search_copy
 from progress.contour import contour_metrics
 from progress.errors import NoFaceError, ProgressError
 from progress.landmarks import Face, FaceLandmarker
-from progress.quality import Check, LightingSignature, baseline_checks, lighting_signature, photo_checks
+from progress.quality import Check, LightingSignature, Status, baseline_checks, lighting_signature, photo_checks
 from progress.skin import SkinReference, measure_skin
 
 __all__ = ["FaceSummary", "PhotoResult", "analyze_photo", "analyze_photos", "compare_with_baseline"]
@@ -108,7 +108,38 @@ class PhotoResult:
             ],
             "colour_correction": self.colour_correction,
             "metrics": dict(self.metrics),
+            "lighting": None if self.lighting is None else asdict(self.lighting),
+            "skin_reference": None if self.skin_reference is None else asdict(self.skin_reference),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PhotoResult:
+        """The result back from :meth:`to_dict` (as stored): everything but the pixels (``aligned``) and the
+        colour-chart matrix, which the series and later comparisons do not need."""
+        error_data = data.get("error")
+        error = None
+        if error_data:
+            family: list[type[ProgressError]] = [ProgressError, *_all_subclasses(ProgressError)]
+            kinds = {kind.code: kind for kind in family}
+            error = kinds.get(error_data["type"], ProgressError)(error_data["message"])
+        face = data.get("face")
+        lighting = data.get("lighting")
+        reference = data.get("skin_reference")
+        return cls(
+            path=data.get("path"),
+            error=error,
+            captured_at=datetime.fromisoformat(data["captured_at"]) if data.get("captured_at") else None,
+            captured_at_source=data.get("captured_at_source"),
+            face=None if face is None else FaceSummary(**face),
+            checks=tuple(Check(c["name"], Status(c["status"]), c["value"], c["limit"], c["unit"], c["fix"])
+                         for c in data.get("checks", ())),
+            metrics=dict(data.get("metrics", {})),
+            lighting=None if lighting is None else LightingSignature(
+                skin_lab=tuple(lighting["skin_lab"]),
+                left_minus_right_lightness=lighting["left_minus_right_lightness"],
+                face_in_frame=lighting["face_in_frame"]),
+            skin_reference=None if reference is None else SkinReference(dict(reference["red_thresholds"])),
+        )
 
 
 def analyze_photo(
@@ -195,6 +226,10 @@ def compare_with_baseline(result: PhotoResult, baseline: PhotoResult) -> PhotoRe
         image = result.aligned.image if result.colour_chart is None else result.colour_chart.apply(result.aligned.image)
         metrics |= measure_skin(image, result.aligned.landmarks, reference=baseline.skin_reference)[0]
     return replace(result, checks=checks, metrics=metrics, skin_reference=baseline.skin_reference)
+
+
+def _all_subclasses(kind: type[ProgressError]) -> list[type[ProgressError]]:
+    return [sub for direct in kind.__subclasses__() for sub in (direct, *_all_subclasses(direct))]
 
 
 def analyze_photos(

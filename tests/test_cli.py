@@ -13,8 +13,8 @@ from helpers import encode
 
 from progress.cli import main
 
-EXPECTED_KEYS = {"path", "ok", "error", "captured_at", "captured_at_source", "face", "checks", "metrics",
-                 "colour_correction"}
+EXPECTED_KEYS = {"path", "ok", "error", "captured_at", "captured_at_source", "face", "checks", "metrics", "lighting",
+                 "skin_reference", "colour_correction"}
 
 
 def _run(arguments: list[str]) -> tuple[int, list[dict[str, object]]]:
@@ -112,3 +112,14 @@ def test_series_groups_sub_folders_into_sessions_and_writes_table_json_csv_and_c
     rows = list(csv.DictReader((tmp_path / "s.csv").read_text().splitlines()))
     assert {"metric", "baseline", "latest", "change", "mdc95", "verdict", "visit_1"} <= set(rows[0])
     assert (tmp_path / "c" / "redness.cheek_contrast.cheek_left.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_result_survives_its_json_round_trip(client_photo: np.ndarray, landmarker: object) -> None:
+    from progress import NotAnImageError, PhotoResult, analyze_photo
+
+    result = analyze_photo(encode(client_photo), landmarker, name="IMG_20260105_100000.jpg")  # type: ignore[arg-type]
+    again = PhotoResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again.to_dict() == result.to_dict()
+    assert again.lighting == result.lighting and again.skin_reference == result.skin_reference
+    refused = PhotoResult.from_dict(PhotoResult(path="x", error=NotAnImageError("This file is empty")).to_dict())
+    assert isinstance(refused.error, NotAnImageError) and str(refused.error) == "This file is empty"
