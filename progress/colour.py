@@ -9,7 +9,46 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["delta_e_2000", "individual_typology_angle", "srgb_to_lab", "srgb_to_linear"]
+__all__ = [
+    "decode_srgb",
+    "delta_e_2000",
+    "encode_srgb",
+    "individual_typology_angle",
+    "scale_light",
+    "srgb_to_lab",
+    "srgb_to_linear",
+]
+
+
+def decode_srgb(encoded: np.ndarray) -> np.ndarray:
+    """sRGB values in [0, 1] to linear light (float64): c / 12.92 up to 0.04045, else ((c + 0.055) / 1.055)^2.4."""
+    encoded = np.asarray(encoded, dtype=np.float64)
+    return np.asarray(np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4))
+
+
+def encode_srgb(linear: np.ndarray) -> np.ndarray:
+    """Linear light in [0, 1] to sRGB values in [0, 1] (float64), the inverse of :func:`decode_srgb`."""
+    linear = np.clip(np.asarray(linear, dtype=np.float64), 0.0, None)
+    return np.asarray(np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055))
+
+
+def scale_light(image: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
+    """The photo as if it had received ``factor`` times the light: a scalar for exposure, per-channel gains
+    (shape (3,)) for a white-balance or light-colour change, or an (H, W, 1) map for light from one side.
+
+    Args:
+        image: uint8 (H, W, 3) sRGB.
+        factor: Multiplier of linear light.
+
+    Returns:
+        uint8 (H, W, 3) sRGB, clipped where the light saturates.
+
+    Examples:
+        >>> scale_light(np.array([[[128, 128, 128]]], dtype=np.uint8), 2.0).tolist()  # one stop brighter
+        [[[176, 176, 176]]]
+    """
+    linear = np.clip(decode_srgb(image / 255.0) * factor, 0.0, 1.0)
+    return np.asarray(np.round(encode_srgb(linear) * 255.0), dtype=np.uint8)
 
 
 def srgb_to_linear(image: np.ndarray) -> np.ndarray:

@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from progress.colour import scale_light
+
 __all__ = ["DEFAULT_NOISE_PATH", "default_noise", "repeat_photos"]
 
 DEFAULT_NOISE_PATH = Path(__file__).parent / "default_noise.json"
@@ -52,13 +54,8 @@ def repeat_photos(image: np.ndarray, rng: np.random.Generator, count: int) -> It
         uint8 RGB photos of the same size (JPEG compression is left to the caller).
     """
     height, width = image.shape[:2]
-    encoded = image.astype(np.float64) / 255.0
-    linear = np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4)
     for _ in range(count):
-        gains = rng.uniform(0.92, 1.08) * rng.uniform(0.97, 1.03, size=3)
-        lit = np.clip(linear * gains, 0.0, 1.0)
-        srgb = np.where(lit <= 0.0031308, 12.92 * lit, 1.055 * lit ** (1 / 2.4) - 0.055)
-        photo = np.round(srgb * 255).astype(np.uint8)
+        photo = scale_light(image, rng.uniform(0.92, 1.08) * rng.uniform(0.97, 1.03, size=3))
         matrix = cv2.getRotationMatrix2D((width / 2, height / 2), rng.uniform(-3, 3), rng.uniform(0.95, 1.05))
         matrix[:, 2] = matrix[:, 2] + rng.uniform(-20, 20, size=2)
         yield cv2.warpAffine(photo, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
@@ -75,12 +72,10 @@ def _measure() -> dict[str, float]:  # pragma: no cover - the generator of defau
 
     rng = np.random.default_rng(_SEED)
     portrait = cv2.resize(skimage.data.astronaut(), None, fx=5, fy=5, interpolation=cv2.INTER_LANCZOS4)  # type: ignore[no-untyped-call]
-    encoded = portrait.astype(np.float64) / 255.0
-    linear = np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4) * 0.75
-    base = np.round(np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255)
+    base = scale_light(portrait, 0.75)
     values: dict[str, list[float]] = {}
     with FaceLandmarker() as landmarker:
-        for photo in repeat_photos(base.astype(np.uint8), rng, _REPEATS):
+        for photo in repeat_photos(base, rng, _REPEATS):
             buffer = io.BytesIO()
             Image.fromarray(photo).save(buffer, "JPEG", quality=int(rng.integers(80, 96)))
             for name, value in analyze_photo(buffer.getvalue(), landmarker).metrics.items():
