@@ -8,12 +8,18 @@ upright photo (or of the canonical frame, for aligned faces); see :mod:`progress
 from progress.align import CANONICAL_INTER_PUPILLARY_PX, CANONICAL_SIZE, AlignedFace, HeadPose
 from progress.analysis import FaceSummary, PhotoResult, analyze_photo, analyze_photos, compare_with_baseline
 from progress.errors import (
+    ArchiveError,
+    DuplicatePhotoError,
     ImageTooLargeError,
     ImageTooSmallError,
     ModelFileError,
     NoFaceError,
     NotAnImageError,
+    NotFoundError,
     ProgressError,
+    StoredPhotoError,
+    StoreError,
+    StoreOpenError,
     TruncatedImageError,
 )
 from progress.ingest import Photo, read_photo
@@ -24,7 +30,9 @@ __all__ = [
     "CANONICAL_INTER_PUPILLARY_PX",
     "CANONICAL_SIZE",
     "AlignedFace",
+    "ArchiveError",
     "Check",
+    "DuplicatePhotoError",
     "FaceLandmarker",
     "FaceSummary",
     "HeadPose",
@@ -33,10 +41,14 @@ __all__ = [
     "ModelFileError",
     "NoFaceError",
     "NotAnImageError",
+    "NotFoundError",
     "Photo",
     "PhotoResult",
     "ProgressError",
     "Status",
+    "StoreError",
+    "StoreOpenError",
+    "StoredPhotoError",
     "TruncatedImageError",
     "analyze_photo",
     "analyze_photos",

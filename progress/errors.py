@@ -8,7 +8,13 @@ Hierarchy::
     ├── ImageTooLargeError          over the pixel or byte limit (decompression-bomb guard)
     ├── ImageTooSmallError          shorter side under the minimum
     ├── NoFaceError                 the face landmarker found no face
-    └── ModelFileError              the bundled or chosen model file is missing or altered
+    ├── ModelFileError              the bundled or chosen model file is missing or altered
+    └── StoreError                  base of the practice records' refusals (:mod:`progress.store`)
+        ├── StoreOpenError          the records database cannot be opened, or is newer than this version
+        ├── NotFoundError           no client, session or photo with that id (perhaps just deleted)
+        ├── DuplicatePhotoError     the same photo (same bytes) is already in that session
+        ├── StoredPhotoError        a stored photo's copy is missing or no longer matches its hash
+        └── ArchiveError            the file is not a client export of this program, or it is damaged
 
 Each class carries a stable ``code`` used in JSON output, so scripts need not parse messages.
 """
@@ -16,12 +22,18 @@ Each class carries a stable ``code`` used in JSON output, so scripts need not pa
 from __future__ import annotations
 
 __all__ = [
+    "ArchiveError",
+    "DuplicatePhotoError",
     "ImageTooLargeError",
     "ImageTooSmallError",
     "ModelFileError",
     "NoFaceError",
     "NotAnImageError",
+    "NotFoundError",
     "ProgressError",
+    "StoreError",
+    "StoreOpenError",
+    "StoredPhotoError",
     "TruncatedImageError",
 ]
 
@@ -66,3 +78,47 @@ class ModelFileError(ProgressError):
     """The face model file is missing, unreadable or does not match its checksum."""
 
     code = "model_file"
+
+
+class StoreError(ProgressError):
+    """Base of the practice records' refusals: catch it to handle any of them."""
+
+    code = "store"
+
+
+class StoreOpenError(StoreError):
+    """The records database cannot be reached or opened, or a newer version of progress has changed it."""
+
+    code = "store_open"
+
+
+class NotFoundError(StoreError):
+    """No client, session or photo has that id (it may have just been deleted by another window or seat)."""
+
+    code = "not_found"
+
+
+class DuplicatePhotoError(StoreError):
+    """The same photo (identical bytes) is already in that session; it was not stored again.
+
+    Attributes:
+        photo_id: The id of the photo already stored.
+    """
+
+    code = "duplicate_photo"
+
+    def __init__(self, message: str, *, photo_id: int) -> None:
+        super().__init__(message)
+        self.photo_id = photo_id
+
+
+class StoredPhotoError(StoreError):
+    """A stored photo's file is missing, or its bytes no longer match the hash recorded when it was stored."""
+
+    code = "stored_photo"
+
+
+class ArchiveError(StoreError):
+    """The file is not a client export made by progress, is damaged, or is from a newer version."""
+
+    code = "archive"

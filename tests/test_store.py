@@ -1,0 +1,610 @@
+"""Practice records on real databases: SQLite always, PostgreSQL when ``PROGRESS_TEST_POSTGRES_URL`` names one.
+
+``.ci/run`` starts a throwaway PostgreSQL server and sets the variable; without it the PostgreSQL cases are
+skipped. Photos are tiny real JPEGs made with Pillow, one of them with a GPS position in its EXIF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from PIL import Image
+
+from progress.analysis import FaceSummary, PhotoResult
+from progress.errors import ArchiveError, DuplicatePhotoError, NoFaceError, NotFoundError, StoreOpenError
+from progress.location import GPS_IFD_TAG, has_location, strip_location
+from progress.quality import Check, Status
+from progress.store import Store, View, _metadata
+
+POSTGRES_URL = os.environ.get("PROGRESS_TEST_POSTGRES_URL")
+REPOSITORY = Path(__file__).resolve().parents[1]
+TABLES = ("analyses", "photos", "photo_contents", "sessions", "clients")
+GPS = {1: "N", 2: (48.0, 51.0, 24.5), 3: "E", 4: (2.0, 21.0, 3.25)}
+XMP = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+       b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+       b'xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.408N"/></rdf:RDF></x:xmpmeta>'
+       b'<?xpacket end="w"?>')
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
+        POSTGRES_URL is None,
+        reason="PROGRESS_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against (.ci/run starts one)")),
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fixtures and helpers
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a new SQLite file, or the PostgreSQL test database with its schema dropped."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    assert POSTGRES_URL is not None
+    engine = sqlalchemy.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def store(database_url: str, tmp_path: Path) -> Iterator[Store]:
+    """A store with the default photo placement (files with SQLite, the database with PostgreSQL)."""
+    with Store(database_url, data_folder=tmp_path / "data") as opened:
+        yield opened
+
+
+@pytest.fixture(params=[False, True], ids=["photo-files", "photos-in-database"])
+def placed_store(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[Store]:
+    """A store with photos in files, then in the database."""
+    with Store(database_url, data_folder=tmp_path / "data", photos_in_database=request.param) as opened:
+        yield opened
+
+
+@pytest.fixture
+def file_store(database_url: str, tmp_path: Path) -> Iterator[Store]:
+    with Store(database_url, data_folder=tmp_path / "data", photos_in_database=False) as opened:
+        yield opened
+
+
+def jpeg(seed: int, *, location: bool = False) -> bytes:
+    """A real 48×32 JPEG of seeded noise; with ``location``, GPS EXIF and an XMP packet with a GPS position."""
+    pixels = np.random.default_rng(seed).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 1  # Orientation
+    options: dict[str, object] = {}
+    if location:
+        exif.get_ifd(GPS_IFD_TAG).update(GPS)
+        options["xmp"] = XMP
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=90, exif=exif.tobytes(), **options)
+    return buffer.getvalue()
+
+
+def pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as picture:
+        return np.asarray(picture.convert("RGB"))
+
+
+def gps_of(data: bytes) -> dict[int, object]:
+    with Image.open(io.BytesIO(data)) as picture:
+        return dict(picture.getexif().get_ifd(GPS_IFD_TAG))
+
+
+def result(redness: float) -> PhotoResult:
+    """An analysed photo as the pipeline returns it (no model needed)."""
+    return PhotoResult(
+        path="front.jpg",
+        captured_at=datetime(2024, 1, 5, 13, 45, 1),
+        face=FaceSummary(faces_found=1, inter_pupillary_distance_px=120.5, yaw_deg=1.5, pitch_deg=-2.0,
+                         roll_deg=0.25, alignment_residual_px=0.75),
+        checks=(Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
+                Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still.")),
+        metrics={"skin.redness.cheek_left": redness, "contour.jaw_angle": math.nan, "skin.spots.forehead": 3},
+    )
+
+
+def row_counts(url: str) -> dict[str, int]:
+    engine = sqlalchemy.create_engine(url)
+    with engine.connect() as connection:
+        counts = {table: connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one() for table in TABLES}
+    engine.dispose()
+    return counts
+
+
+def photo_files(store: Store) -> list[Path]:
+    return sorted(path for path in (store.data_folder / "photos").rglob("*") if path.is_file())
+
+
+def client_with_photos(store: Store, name: str = "A-017") -> tuple[int, int, list[int]]:
+    client = store.create_client(name, birth_year=1975, skin_notes="dry, rosacea on the cheeks",
+                                 consent_clinical=True)
+    session = store.add_session(client.id, day=date(2024, 1, 5), treatment_notes="ST6, ST7, LI20",
+                                capture_notes="window light, no make-up")
+    photo_ids = [store.add_photo(session.id, jpeg(seed), filename=f"IMG_{seed}.jpg").id for seed in (1, 2)]
+    return client.id, session.id, photo_ids
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Opening and schema
+
+
+def test_open_migrates_to_head_and_reopens(database_url: str, tmp_path: Path) -> None:
+    with Store(database_url, data_folder=tmp_path / "data"):
+        pass
+    with Store(database_url, data_folder=tmp_path / "data") as reopened:
+        assert reopened.list_clients() == []
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0001"
+        assert compare_metadata(MigrationContext.configure(connection), _metadata) == []  # models == migrations
+    engine.dispose()
+
+
+def test_sqlite_is_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    with Store(data_folder=tmp_path / "data") as opened:
+        assert opened.url == f"sqlite:///{tmp_path / 'data' / 'progress.sqlite3'}"
+        with opened._engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+
+
+def test_default_location_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PROGRESS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PROGRESS_DATA_FOLDER", str(tmp_path / "practice"))
+    with Store() as opened:
+        assert opened.data_folder == tmp_path / "practice"
+        assert (tmp_path / "practice" / "progress.sqlite3").is_file()
+    monkeypatch.setenv("PROGRESS_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}")
+    with Store():
+        assert (tmp_path / "elsewhere.sqlite3").is_file()
+
+
+def test_a_newer_schema_is_refused(database_url: str, tmp_path: Path) -> None:
+    Store(database_url, data_folder=tmp_path).close()
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    with pytest.raises(StoreOpenError, match="newer version"):
+        Store(database_url, data_folder=tmp_path)
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://localhost/progress",
+                                 "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"])
+def test_unusable_urls_are_refused(url: str, tmp_path: Path) -> None:
+    with pytest.raises(StoreOpenError):
+        Store(url, data_folder=tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Clients and sessions
+
+
+def test_clients_are_created_updated_listed_and_found(store: Store) -> None:
+    created = store.create_client("Élodie Martin", birth_year=1980, skin_notes="fine lines", consent_clinical=True)
+    store.create_client("B-002")
+    assert store.client(created.id) == created
+    assert created.created_at.tzinfo is not None and not created.consent_marketing
+
+    updated = store.update_client(created.id, birth_year=None, consent_marketing=True)
+    assert (updated.name, updated.birth_year, updated.skin_notes, updated.consent_marketing) == (
+        "Élodie Martin", None, "fine lines", True)
+    assert store.client(created.id) == updated
+    assert [client.name for client in store.list_clients()] == ["B-002", "Élodie Martin"]
+    assert [client.name for client in store.list_clients("ÉLODIE")] == ["Élodie Martin"]
+    assert store.list_clients("nobody") == []
+    with pytest.raises(NotFoundError):
+        store.client(created.id + 100)
+    with pytest.raises(ValueError, match="name"):
+        store.create_client("  ")
+
+
+def test_sessions_are_numbered_in_order_and_sorted_by_day(store: Store) -> None:
+    client = store.create_client("C-003")
+    second = store.add_session(client.id, day=date(2024, 2, 1), treatment_notes="GV20")
+    first = store.add_session(client.id, day=date(2024, 1, 1), number=0)
+    third = store.add_session(client.id, day=date(2024, 3, 1), capture_notes="new phone")
+    assert (second.number, first.number, third.number) == (1, 0, 2)
+    assert store.sessions(client.id) == [first, second, third]
+
+    changed = store.update_session(second.id, treatment_notes="GV20, ST36", day=date(2024, 2, 2))
+    assert (changed.treatment_notes, changed.day, changed.capture_notes) == ("GV20, ST36", date(2024, 2, 2), "")
+    assert store.session(second.id) == changed
+    with pytest.raises(NotFoundError):
+        store.add_session(client.id + 100)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Photos
+
+
+def test_photos_are_stored_unchanged_and_listed(placed_store: Store) -> None:
+    client = placed_store.create_client("D-004")
+    session = placed_store.add_session(client.id)
+    data = jpeg(7, location=True)
+    photo = placed_store.add_photo(session.id, data, filename="IMG_7.jpg", view="left",
+                                   captured_at=datetime(2024, 1, 5, 9, 30))
+    assert placed_store.photo_bytes(photo.id) == data
+    assert (photo.view, photo.size_bytes, photo.filename, photo.excluded) == (View.LEFT, len(data), "IMG_7.jpg", False)
+    assert placed_store.photos(session.id) == [photo] and placed_store.photo(photo.id) == photo
+    files = photo_files(placed_store)
+    if placed_store.photos_in_database:
+        assert files == []
+    else:
+        assert files == [placed_store.data_folder / "photos" / photo.sha256[:2] / f"{photo.sha256}.bin"]
+        assert files[0].read_bytes() == data
+
+
+def test_a_duplicate_upload_is_refused_and_shared_bytes_are_stored_once(placed_store: Store) -> None:
+    client = placed_store.create_client("E-005")
+    first_session, second_session = placed_store.add_session(client.id), placed_store.add_session(client.id)
+    photo = placed_store.add_photo(first_session.id, jpeg(1))
+    with pytest.raises(DuplicatePhotoError) as refusal:
+        placed_store.add_photo(first_session.id, jpeg(1), filename="again.jpg")
+    assert refusal.value.photo_id == photo.id
+    assert len(placed_store.photos(first_session.id)) == 1
+
+    elsewhere = placed_store.add_photo(second_session.id, jpeg(1))
+    assert elsewhere.sha256 == photo.sha256 and elsewhere.id != photo.id
+    assert row_counts(placed_store.url)["photo_contents"] == 1
+    assert len(photo_files(placed_store)) == (0 if placed_store.photos_in_database else 1)
+
+
+def test_a_photo_can_be_excluded_with_a_reason_and_taken_back(store: Store) -> None:
+    _client, _session, (photo_id, _other) = client_with_photos(store)
+    excluded = store.set_photo_excluded(photo_id, True, "eyes closed")
+    assert (excluded.excluded, excluded.excluded_reason) == (True, "eyes closed")
+    kept = store.set_photo_excluded(photo_id, False, "kept despite the lighting warning")
+    assert (store.photo(photo_id).excluded, store.photo(photo_id).excluded_reason) == (
+        False, "kept despite the lighting warning") == (kept.excluded, kept.excluded_reason)
+
+
+def test_bad_photo_arguments_are_refused(store: Store) -> None:
+    _client, session_id, _photos = client_with_photos(store)
+    with pytest.raises(ValueError):
+        store.add_photo(session_id, b"")
+    with pytest.raises(ValueError):
+        store.add_photo(session_id, jpeg(3), view="top")
+    with pytest.raises(NotFoundError):
+        store.add_photo(session_id + 100, jpeg(3))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Analyses
+
+
+def test_a_reanalysis_adds_to_the_old_one_and_readers_take_the_newest(store: Store) -> None:
+    _client, _session, (photo_id, other_id) = client_with_photos(store)
+    old = store.save_analysis(photo_id, result(0.5), "1.0")
+    assert store.latest_analysis(photo_id) == old
+    assert old.metrics["skin.redness.cheek_left"] == 0.5 and math.isnan(old.metrics["contour.jaw_angle"])
+    assert old.metrics["skin.spots.forehead"] == 3 and old.result["face"]["faces_found"] == 1
+    assert math.isnan(old.checks[1]["value"]) and old.checks[1]["status"] == "warn"
+    assert list(store.photo(photo_id).checks) == old.checks
+
+    with pytest.raises(NotFoundError):  # a batch with a missing photo saves nothing: the old results stay
+        store.save_analyses([(photo_id, result(0.75)), (other_id + 100, result(0.75))], "2.0")
+    assert store.latest_analysis(photo_id) == old
+
+    new, other = store.save_analyses([(photo_id, result(0.75)), (other_id, result(0.25))], "2.0")
+    assert store.latest_analysis(photo_id) == new and new.metrics["skin.redness.cheek_left"] == 0.75
+    assert store.latest_analysis(photo_id, algorithm_version="1.0") == old
+    assert store.analyses(photo_id) == [old, new]
+    assert store.latest_analyses(store.session(store.photo(photo_id).session_id).client_id) == {
+        photo_id: new, other_id: other}
+
+
+def test_an_analysis_comes_back_as_a_photo_result(store: Store) -> None:
+    _client, _session, (photo_id, other_id) = client_with_photos(store)
+    original = result(0.5)
+    restored = store.save_analysis(photo_id, original, "1.0").to_photo_result()
+    assert restored.to_dict() == store.latest_analysis(photo_id).result
+    assert (restored.face, restored.checks[0], restored.captured_at) == (original.face, original.checks[0],
+                                                                         original.captured_at)
+    assert math.isnan(restored.checks[1].value) and restored.metrics["skin.redness.cheek_left"] == 0.5
+    relabelled = store.analyses(photo_id)[0].to_photo_result(path="IMG_1.jpg", captured_at=datetime(2024, 1, 6))
+    assert (relabelled.path, relabelled.captured_at) == ("IMG_1.jpg", datetime(2024, 1, 6))
+
+    failed = store.save_analysis(other_id, PhotoResult(path="x.jpg", error=NoFaceError("No face found.")), "1.0")
+    assert not failed.ok and failed.error == {"type": "no_face", "message": "No face found."}
+    assert isinstance(failed.to_photo_result().error, NoFaceError)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deletion and orphans
+
+
+def test_deleting_clients_leaves_no_row_and_no_file(placed_store: Store) -> None:
+    first_id, _session, first_photos = client_with_photos(placed_store, "F-006")
+    second_id, second_session, _photos = client_with_photos(placed_store, "G-007")  # the same two JPEGs
+    own = placed_store.add_photo(second_session, jpeg(9))
+    placed_store.save_analysis(first_photos[0], result(0.5), "1.0")
+    placed_store.save_analysis(own.id, result(0.5), "1.0")
+
+    placed_store.delete_client(first_id)
+    assert row_counts(placed_store.url) == {"analyses": 1, "photos": 3, "photo_contents": 3, "sessions": 1,
+                                            "clients": 1}
+    for photo in placed_store.photos(second_session):  # the shared bytes are still there for the other client
+        assert placed_store.photo_bytes(photo.id) == jpeg(int(photo.filename[4:-4]) if photo.filename else 9)
+    with pytest.raises(NotFoundError):
+        placed_store.client(first_id)
+
+    placed_store.delete_client(second_id)
+    assert row_counts(placed_store.url) == dict.fromkeys(TABLES, 0)
+    assert photo_files(placed_store) == []
+    with pytest.raises(NotFoundError):
+        placed_store.delete_client(second_id)
+
+
+def test_deleting_a_session_or_a_photo_removes_its_records(file_store: Store) -> None:
+    client_id, session_id, (photo_id, other_id) = client_with_photos(file_store)
+    file_store.save_analysis(photo_id, result(0.5), "1.0")
+    file_store.delete_photo(photo_id)
+    assert [photo.id for photo in file_store.photos(session_id)] == [other_id]
+    assert len(photo_files(file_store)) == 1
+    file_store.delete_session(session_id)
+    assert file_store.sessions(client_id) == [] and photo_files(file_store) == []
+    assert row_counts(file_store.url) == {"analyses": 0, "photos": 0, "photo_contents": 0, "sessions": 0,
+                                          "clients": 1}
+
+
+_CRASHING_WRITER = """
+import os, sys
+from progress.store import Store
+
+class CrashAfterTheFile(Store):
+    def _write_content_file(self, sha256, data):
+        super()._write_content_file(sha256, data)
+        os._exit(3)  # the power goes out: the file is on disk, its row never committed
+
+store = CrashAfterTheFile(sys.argv[1], data_folder=sys.argv[2], photos_in_database=False)
+store.add_photo(int(sys.argv[3]), open(sys.argv[4], "rb").read())
+"""
+
+
+def test_a_crash_before_commit_leaves_an_invisible_file_that_cleanup_removes(file_store: Store,
+                                                                              tmp_path: Path) -> None:
+    _client, session_id, _photos = client_with_photos(file_store)
+    (tmp_path / "upload.jpg").write_bytes(jpeg(42))
+    crashed = subprocess.run([sys.executable, "-c", _CRASHING_WRITER, file_store.url, str(file_store.data_folder),
+                              str(session_id), str(tmp_path / "upload.jpg")], cwd=REPOSITORY, check=False)
+    assert crashed.returncode == 3
+    assert len(file_store.photos(session_id)) == 2 and len(photo_files(file_store)) == 3
+    half_written = file_store.data_folder / "photos" / "00" / f"{'0' * 64}.k2j4.tmp"  # a crash during a write
+    half_written.parent.mkdir()
+    half_written.write_bytes(b"half a photo")
+
+    report = file_store.cleanup_orphans()
+    sha256 = hashlib.sha256(jpeg(42)).hexdigest()
+    orphan = file_store.data_folder / "photos" / sha256[:2] / f"{sha256}.bin"
+    assert sorted(report.removed_files) == sorted([orphan, half_written])
+    assert report.freed_bytes == len(jpeg(42)) + len(b"half a photo")
+    assert len(photo_files(file_store)) == 2 and file_store.cleanup_orphans().removed_files == ()
+    assert file_store.photo_bytes(file_store.add_photo(session_id, jpeg(42)).id) == jpeg(42)
+
+
+def test_cleanup_while_photos_are_added_removes_nothing_in_use(file_store: Store) -> None:
+    client = file_store.create_client("H-008")
+    session = file_store.add_session(client.id)
+    added: list[int] = []
+    stop = threading.Event()
+
+    def add_photos() -> None:
+        for seed in range(100, 120):
+            added.append(file_store.add_photo(session.id, jpeg(seed)).id)
+        stop.set()
+
+    writer = threading.Thread(target=add_photos)
+    writer.start()
+    while not stop.is_set():
+        assert file_store.cleanup_orphans().removed_files == ()
+    writer.join()
+    assert [file_store.photo_bytes(photo_id) for photo_id in added] == [jpeg(seed) for seed in range(100, 120)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Concurrent writers
+
+
+def test_two_threads_adding_photos_to_one_client_lose_nothing(store: Store) -> None:
+    client = store.create_client("I-009")
+    sessions = [store.add_session(client.id), store.add_session(client.id)]
+    errors: list[BaseException] = []
+
+    def add_photos(offset: int) -> None:
+        try:
+            for seed in range(offset, offset + 12):
+                store.add_photo(sessions[seed % 2].id, jpeg(seed))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=add_photos, args=(offset,)) for offset in (0, 1000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    stored = [photo for session in sessions for photo in store.photos(session.id)]
+    assert sorted(store.photo_bytes(photo.id) for photo in stored) == sorted(
+        jpeg(seed) for seed in [*range(12), *range(1000, 1012)])
+
+
+def test_the_same_photo_uploaded_twice_at_once_is_stored_once(store: Store) -> None:
+    client = store.create_client("L-012")
+    session = store.add_session(client.id)
+    outcomes: list[object] = []
+    start = threading.Barrier(4)
+
+    def upload() -> None:
+        start.wait()
+        try:
+            outcomes.append(store.add_photo(session.id, jpeg(77)).id)
+        except DuplicatePhotoError as refusal:
+            outcomes.append(refusal)
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, DuplicatePhotoError)]
+    assert len(stored) == 1 and len(refused) == 3 and {refusal.photo_id for refusal in refused} == set(stored)
+    assert [photo.id for photo in store.photos(session.id)] == stored
+
+
+_WRITER = """
+import sys, time
+from pathlib import Path
+from progress.store import Store
+
+url, folder, session_id, first = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+with Store(url, data_folder=folder) as store:
+    Path(folder, f"ready-{first}").touch()
+    while not Path(folder, "go").exists():  # both processes start writing at the same moment
+        time.sleep(0.005)
+    for index in range(first, first + 25):
+        store.add_photo(session_id, b"photo %d " % index * 500, filename=f"{index}.jpg")
+"""
+
+
+def test_two_processes_adding_photos_to_one_client_lose_nothing(store: Store) -> None:
+    client = store.create_client("J-010")
+    session = store.add_session(client.id)
+    store.data_folder.mkdir(parents=True, exist_ok=True)
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, store.url, str(store.data_folder), str(session.id),
+                                 str(first)], cwd=REPOSITORY) for first in (0, 100)]
+    while not all((store.data_folder / f"ready-{first}").exists() for first in (0, 100)):
+        assert all(writer.poll() is None for writer in writers)
+        time.sleep(0.01)
+    (store.data_folder / "go").touch()
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
+    photos = store.photos(session.id)
+    assert sorted(int(photo.filename[:-4]) for photo in photos) == [*range(25), *range(100, 125)]
+    assert all(store.photo_bytes(photo.id) == b"photo %d " % int(photo.filename[:-4]) * 500 for photo in photos)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Export and import
+
+
+def test_an_export_has_no_location_and_the_same_pixels_while_the_original_keeps_it(store: Store) -> None:
+    client = store.create_client("K-011")
+    session = store.add_session(client.id)
+    original = jpeg(5, location=True)
+    photo = store.add_photo(session.id, original, filename="IMG_5.jpg")
+    assert gps_of(original) == GPS and has_location(original)
+
+    with zipfile.ZipFile(io.BytesIO(store.export_client(client.id))) as archive:
+        exported = archive.read("photos/session-001/01-IMG_5.jpg")
+    assert gps_of(exported) == {} and not has_location(exported) and b"GPSLatitude" not in exported
+    assert np.array_equal(pixels(exported), pixels(original)) and len(exported) == len(original)
+    with Image.open(io.BytesIO(exported)) as picture:
+        assert picture.getexif()[0x010F] == "PhoneMaker"
+    assert store.photo_bytes(photo.id) == original and gps_of(store.photo_bytes(photo.id)) == GPS
+
+
+def test_export_delete_import_export_gives_the_same_zip(placed_store: Store) -> None:
+    client_id, _session, (photo_id, other_id) = client_with_photos(placed_store)
+    later = placed_store.add_session(client_id, day=date(2024, 2, 9), treatment_notes="second course")
+    located = placed_store.add_photo(later.id, jpeg(3, location=True), filename="IMG_3.jpg", view=View.RIGHT,
+                                     captured_at=datetime(2024, 2, 9, 10, 0, 5))
+    placed_store.set_photo_excluded(other_id, True, "smiling")
+    placed_store.save_analysis(photo_id, result(0.5), "1.0")
+    placed_store.save_analysis(photo_id, result(0.625), "2.0")
+    placed_store.save_analysis(located.id, result(0.25), "2.0")
+
+    exported = placed_store.export_client(client_id)
+    before = placed_store.client(client_id)
+    placed_store.delete_client(client_id)
+    assert placed_store.list_clients() == [] and photo_files(placed_store) == []
+
+    restored = placed_store.import_client(exported)
+    assert placed_store.export_client(restored.id) == exported
+    assert (restored.name, restored.skin_notes, restored.created_at) == (before.name, before.skin_notes,
+                                                                         before.created_at)
+    sessions = placed_store.sessions(restored.id)
+    assert [session.treatment_notes for session in sessions] == ["ST6, ST7, LI20", "second course"]
+    photos = placed_store.photos(sessions[0].id)
+    assert [(photo.filename, photo.excluded_reason) for photo in photos] == [("IMG_1.jpg", ""),
+                                                                           ("IMG_2.jpg", "smiling")]
+    assert [analysis.algorithm_version for analysis in placed_store.analyses(photos[0].id)] == ["1.0", "2.0"]
+    with zipfile.ZipFile(io.BytesIO(exported)) as archive:
+        assert sorted(archive.namelist()) == ["client.json", "metrics.csv", "notes.txt",
+                                              "photos/session-001/01-IMG_1.jpg", "photos/session-001/02-IMG_2.jpg",
+                                              "photos/session-002/01-IMG_3.jpg"]
+        csv_lines = archive.read("metrics.csv").decode().splitlines()
+        notes = archive.read("notes.txt").decode()
+    assert csv_lines[0].endswith("contour.jaw_angle,skin.redness.cheek_left,skin.spots.forehead")
+    assert csv_lines[1].endswith(",2.0,,,0.625,3") and csv_lines[2].endswith(",,,,,")
+    assert "Treatment: ST6, ST7, LI20" in notes and "excluded: smiling" in notes
+
+
+def test_an_import_of_a_damaged_export_stores_nothing(file_store: Store) -> None:
+    client_id, _session, _photos = client_with_photos(file_store)
+    exported = file_store.export_client(client_id)
+    file_store.delete_client(client_id)
+    with zipfile.ZipFile(io.BytesIO(exported)) as original, io.BytesIO() as buffer:
+        with zipfile.ZipFile(buffer, "w") as damaged:
+            for name in original.namelist():
+                data = original.read(name)
+                damaged.writestr(name, data[:-10] + b"0123456789" if name.endswith("02-IMG_2.jpg") else data)
+        damaged_export = buffer.getvalue()
+    with pytest.raises(ArchiveError, match="damaged"):
+        file_store.import_client(damaged_export)
+    assert file_store.list_clients() == [] and photo_files(file_store) == []
+    with pytest.raises(ArchiveError, match="not a zip"):
+        file_store.import_client(b"plain bytes")
+    with io.BytesIO() as buffer:
+        with zipfile.ZipFile(buffer, "w") as unrelated:
+            unrelated.writestr("readme.txt", "hello")
+        with pytest.raises(ArchiveError, match=r"no client\.json"):
+            file_store.import_client(buffer.getvalue())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Location stripping on every supported format
+
+
+@pytest.mark.parametrize("format", ["JPEG", "PNG", "WEBP", "TIFF", "HEIF"])
+def test_location_is_removed_from_every_format_without_touching_the_pixels(format: str) -> None:
+    if format == "HEIF":
+        pytest.importorskip("pillow_heif").register_heif_opener()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(GPS_IFD_TAG).update(GPS)
+    options: dict[str, object] = {"exif": exif.tobytes()}
+    options |= {"WEBP": {"lossless": True}, "HEIF": {"quality": -1}, "JPEG": {"xmp": XMP}}.get(format, {})
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (32, 48, 3), dtype=np.uint8)).save(
+        buffer, format=format, **options)
+    original = buffer.getvalue()
+    assert gps_of(original) == GPS
+
+    cleaned = strip_location(original)
+    assert gps_of(cleaned) == {} and not has_location(cleaned) and len(cleaned) == len(original)
+    assert np.array_equal(pixels(cleaned), pixels(original)) and strip_location(cleaned) == cleaned
+    with Image.open(io.BytesIO(cleaned)) as picture:
+        assert picture.getexif()[0x010F] == "PhoneMaker"
