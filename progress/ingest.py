@@ -11,7 +11,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,15 @@ from progress.errors import (
     TruncatedImageError,
 )
 
-__all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SHORT_SIDE", "Photo", "capture_time_from_name", "read_photo"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_PIXELS",
+    "MIN_SHORT_SIDE",
+    "Photo",
+    "capture_date",
+    "capture_time_from_name",
+    "read_photo",
+]
 
 pillow_heif.register_heif_opener()
 
@@ -131,6 +139,18 @@ def read_photo(source: str | Path | bytes, *, name: str | None = None) -> Photo:
             colour_profile=profile,
             greyscale=greyscale,
         )
+
+
+def capture_date(data: bytes, *, name: str | None = None) -> date | None:
+    """The day a photo was taken, from its EXIF (header only: nothing is decoded) or its name; None if unknown
+    or if the bytes are not a readable image."""
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            exif = picture.getexif()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        exif = Image.Exif()
+    taken, _source = _capture_time(exif, name)
+    return taken.date() if taken else None
 
 
 def capture_time_from_name(name: str) -> datetime | None:

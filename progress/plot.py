@@ -85,3 +85,45 @@ def _times(series: SeriesResult) -> np.ndarray:
         first = series.sessions[0].day
         return np.array([float((s.day - first).days) for s in series.sessions if s.day and first])
     return np.arange(len(series.sessions), dtype=float)
+
+
+def metric_frame(series: SeriesResult, metric: MetricSeries) -> list[dict[str, Any]]:
+    """One row per photo: session, session order, value, and whether it counted (for interactive charts)."""
+    rows: list[dict[str, Any]] = []
+    for order, session in enumerate(series.sessions):
+        for photo in session.photos:
+            reason = exclusion_reason(photo, metric.spec)
+            value = photo.metrics.get(metric.spec.name) if photo.ok or photo.metrics else None
+            if value is None or not math.isfinite(value):
+                continue
+            rows.append({"session": session.label, "order": order, "value": float(value),
+                         "photo": photo.path or "", "counted": "counted" if reason is None else "left out",
+                         "why": reason or ""})
+    return rows
+
+
+def altair_chart(series: SeriesResult, metric: MetricSeries) -> Any:
+    """An interactive (Altair) chart of one metric: photos (left-out ones as orange crosses), session values,
+    and the baseline ± MDC95 noise band. No title: the caller states the metric and its verdict above it (a
+    Vega-Lite title squeezes the plot inside Streamlit's fixed-height frame)."""
+    import altair as alt
+
+    photos = alt.Data(values=metric_frame(series, metric))
+    sessions = alt.Data(values=[{"session": s.label, "order": i, "value": v}
+                                for i, (s, v) in enumerate(zip(series.sessions, metric.values, strict=True))
+                                if math.isfinite(v)])
+    order = [s.label for s in series.sessions]
+    x = alt.X("session:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30))
+    layers = []
+    if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
+        band = alt.Data(values=[{"low": metric.baseline - metric.minimal_detectable_change,
+                                 "high": metric.baseline + metric.minimal_detectable_change}])
+        layers.append(alt.Chart(band).mark_rect(color="#b0bec5", opacity=0.35).encode(y="low:Q", y2="high:Q"))
+    layers.append(alt.Chart(photos).mark_point(size=40).encode(
+        x=x, y=alt.Y("value:Q", title=metric.spec.unit, scale=alt.Scale(zero=False)),
+        shape=alt.Shape("counted:N", scale=alt.Scale(domain=["counted", "left out"], range=["circle", "cross"])),
+        color=alt.Color("counted:N", scale=alt.Scale(domain=["counted", "left out"], range=["#90a4ae", "#ef6c00"]),
+                        legend=alt.Legend(title=None, orient="bottom")),
+        tooltip=["photo:N", "value:Q", "why:N"]))
+    layers.append(alt.Chart(sessions).mark_line(point=True, color="#37474f").encode(x=x, y="value:Q"))
+    return alt.layer(*layers)

@@ -19,6 +19,7 @@ import numpy as np
 from fpdf import FPDF
 from PIL import Image
 
+from progress.align import AlignedFace
 from progress.catalogue import FAMILIES, MetricSpec
 from progress.plot import metric_chart
 from progress.regions import FACE_OVAL
@@ -85,6 +86,8 @@ class ReportOptions:
         logo: The practice's logo (PNG or JPEG bytes), or None.
         include_photos: False for a client without photo consent: no photo of them goes on the report.
         page_size: "A4" or "Letter".
+        faces: The first and latest sessions' aligned faces (uint8 RGB, canonical frame) when the series'
+            results do not carry them (a series rebuilt from stored analyses); None takes them from the series.
     """
 
     client: str
@@ -92,6 +95,7 @@ class ReportOptions:
     logo: bytes | None = None
     include_photos: bool = True
     page_size: str = "A4"
+    faces: tuple[AlignedFace, AlignedFace] | None = None
 
 
 def metric_label(spec: MetricSpec) -> str:
@@ -162,7 +166,7 @@ def client_report(series: SeriesResult, options: ReportOptions) -> bytes:
     pdf.add_page()
     _header(pdf, series, options)
     if options.include_photos:
-        _photos(pdf, series)
+        _photos(pdf, series, options.faces)
     pdf.set_font("DejaVu", "B", 12)
     pdf.cell(0, 8, "Summary", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
@@ -190,9 +194,14 @@ def _header(pdf: FPDF, series: SeriesResult, options: ReportOptions) -> None:
     pdf.ln(4)
 
 
-def _photos(pdf: FPDF, series: SeriesResult) -> None:
+def _photos(pdf: FPDF, series: SeriesResult, faces: tuple[AlignedFace, AlignedFace] | None) -> None:
     """Baseline and latest aligned faces side by side."""
-    first, last = _aligned_face(series, first=True), _aligned_face(series, first=False)
+    first: np.ndarray | None
+    last: np.ndarray | None
+    if faces is not None:
+        first, last = _face_crop(faces[0]), _face_crop(faces[1])
+    else:
+        first, last = _aligned_face(series, first=True), _aligned_face(series, first=False)
     if first is None or last is None:
         return
     width = min((pdf.w - pdf.l_margin - pdf.r_margin - 6) / 2, PHOTO_WIDTH_MM)
@@ -217,12 +226,17 @@ def _aligned_face(series: SeriesResult, *, first: bool) -> np.ndarray | None:
     for session in sessions:
         for photo in session.photos:
             if photo.aligned is not None:
-                oval = photo.aligned.landmarks[list(FACE_OVAL), :2]
-                (x0, y0), (x1, y1) = np.floor(oval.min(axis=0)) - 20, np.ceil(oval.max(axis=0)) + 20
-                height, width = photo.aligned.image.shape[:2]
-                rows = slice(max(0, int(y0)), min(height, int(y1)))
-                return np.ascontiguousarray(photo.aligned.image[rows, max(0, int(x0)) : min(width, int(x1))])
+                return _face_crop(photo.aligned)
     return None
+
+
+def _face_crop(aligned: AlignedFace) -> np.ndarray:
+    """The aligned face cropped to its oval plus a margin."""
+    oval = aligned.landmarks[list(FACE_OVAL), :2]
+    (x0, y0), (x1, y1) = np.floor(oval.min(axis=0)) - 20, np.ceil(oval.max(axis=0)) + 20
+    height, width = aligned.image.shape[:2]
+    rows = slice(max(0, int(y0)), min(height, int(y1)))
+    return np.ascontiguousarray(aligned.image[rows, max(0, int(x0)) : min(width, int(x1))])
 
 
 def _charts(pdf: FPDF, series: SeriesResult) -> None:

@@ -23,6 +23,9 @@ records (:class:`ClientRecord`, :class:`SessionRecord`, :class:`PhotoRecord`, :c
 database objects. Analyses are never overwritten: a re-analysis adds rows in one transaction, and readers take
 the newest, so the old results stay in use until the new ones are complete.
 
+Practice-wide settings the app keeps (:meth:`Store.setting`, :meth:`Store.set_setting`; bytes such as a logo with
+:meth:`Store.setting_bytes`) are JSON values by key, shared by every instance; they are not part of a client export.
+
 Exports (:meth:`Store.export_client`) are zip files with the photos (GPS and XMP removed by
 :func:`progress.location.strip_location`), ``client.json`` (everything, for :meth:`Store.import_client`),
 ``metrics.csv`` and ``notes.txt``.
@@ -30,6 +33,8 @@ Exports (:meth:`Store.export_client`) are zip files with the photos (GPS and XMP
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import hashlib
 import io
@@ -39,11 +44,12 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import Enum, StrEnum
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -79,6 +85,7 @@ from sqlalchemy.orm import Session as _Transaction
 from sqlalchemy.types import TypeDecorator
 
 from progress.analysis import PhotoResult
+from progress.catalogue import catalogue
 from progress.errors import (
     ArchiveError,
     DuplicatePhotoError,
@@ -89,6 +96,7 @@ from progress.errors import (
 )
 from progress.ingest import MAX_FILE_BYTES
 from progress.location import strip_location
+from progress.series import MAX_PRIMARY_METRICS
 
 __all__ = [
     "DATABASE_FILE_NAME",
@@ -119,6 +127,7 @@ _SQLITE_BUSY_TIMEOUT_S = 30.0
 _MAX_JSON_BYTES = 50 * 1024 * 1024
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _NAN = float("nan")
+_BYTES_KEY = "$base64"  # a setting holding bytes: {"$base64": "…"}
 _CONTENT_FILE = re.compile(r"^([0-9a-f]{64})(?:\.bin|\.[A-Za-z0-9_]+\.tmp)$")
 
 
@@ -154,6 +163,8 @@ class ClientRecord:
         consent_clinical: The client agreed to photos being taken and used for their treatment.
         consent_marketing: The client agreed to their photos being shown to others (marketing, teaching).
         created_at: When the record was made (UTC).
+        primary_metrics: Up to five metric names (:func:`progress.catalogue.catalogue`) the practitioner chose as
+            this client's primary metrics, in their order (for :func:`progress.series.analyze_series`).
     """
 
     id: int
@@ -163,6 +174,7 @@ class ClientRecord:
     consent_clinical: bool
     consent_marketing: bool
     created_at: datetime
+    primary_metrics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +345,7 @@ class _ClientRow(_Base):
     consent_clinical: Mapped[bool] = mapped_column(Boolean)
     consent_marketing: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(_UtcDateTime)
+    primary_metrics: Mapped[list[str]] = mapped_column(_JSON, server_default="[]")  # revision 0002
 
 
 class _SessionRow(_Base):
@@ -386,6 +399,15 @@ class _AnalysisRow(_Base):
     checks: Mapped[list[dict[str, Any]]] = mapped_column(_JSON)
     details: Mapped[dict[str, Any]] = mapped_column(_JSON)
     created_at: Mapped[datetime] = mapped_column(_UtcDateTime)
+
+
+class _SettingRow(_Base):
+    """A practice-wide setting (revision 0002): a JSON value by key."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[Any] = mapped_column(_JSON)
 
 
 _PHOTO_QUERY = select(_PhotoRow, _ContentRow.size_bytes).join(_ContentRow, _ContentRow.sha256 == _PhotoRow.sha256)
@@ -462,27 +484,32 @@ class Store:
     # -- clients -------------------------------------------------------------------------------------------------
 
     def create_client(self, name: str, *, birth_year: int | None = None, skin_notes: str = "",
-                      consent_clinical: bool = False, consent_marketing: bool = False) -> ClientRecord:
+                      consent_clinical: bool = False, consent_marketing: bool = False,
+                      primary_metrics: Sequence[str] = ()) -> ClientRecord:
         """Add a client.
 
         Raises:
-            ValueError: ``name`` is blank or ``birth_year`` is not a plausible year.
+            ValueError: ``name`` is blank, ``birth_year`` is not a plausible year, or ``primary_metrics`` has more
+                than five names, a name twice or a name not in the catalogue.
         """
         row = _ClientRow(name=_checked_name(name), birth_year=_checked_birth_year(birth_year), skin_notes=skin_notes,
-                         consent_clinical=consent_clinical, consent_marketing=consent_marketing, created_at=_now())
+                         consent_clinical=consent_clinical, consent_marketing=consent_marketing, created_at=_now(),
+                         primary_metrics=_checked_primary_metrics(primary_metrics))
         with self._writing() as transaction:
             transaction.add(row)
         return _client_record(row)
 
     def update_client(self, client_id: int, *, name: str | _Unset = UNSET, birth_year: int | _Unset | None = UNSET,
                       skin_notes: str | _Unset = UNSET, consent_clinical: bool | _Unset = UNSET,
-                      consent_marketing: bool | _Unset = UNSET) -> ClientRecord:
+                      consent_marketing: bool | _Unset = UNSET,
+                      primary_metrics: Sequence[str] | _Unset = UNSET) -> ClientRecord:
         """Change the given fields of a client (the others stay as they are).
 
         Raises:
             NotFoundError: No such client.
-            ValueError: ``name`` is blank or ``birth_year`` is not a plausible year.
+            ValueError: As :meth:`create_client` (nothing is changed).
         """
+        metrics = UNSET if primary_metrics is UNSET else _checked_primary_metrics(primary_metrics)
         with self._writing() as transaction:
             row = self._lock_client(transaction, client_id, exclusive=True)
             if name is not UNSET:
@@ -495,6 +522,8 @@ class Store:
                 row.consent_clinical = consent_clinical
             if consent_marketing is not UNSET:
                 row.consent_marketing = consent_marketing
+            if metrics is not UNSET:
+                row.primary_metrics = metrics
         return _client_record(row)
 
     def client(self, client_id: int) -> ClientRecord:
@@ -868,6 +897,50 @@ class Store:
             raise
         return _client_record(client)
 
+    # -- settings ------------------------------------------------------------------------------------------------
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A practice-wide setting's value (as JSON gives it back: tuples come back as lists), or ``default``."""
+        with self._reading() as transaction:
+            row = transaction.get(_SettingRow, _checked_setting_key(key))
+            return default if row is None else row.value
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Set a practice-wide setting (None removes it: :meth:`setting` then gives its default).
+
+        Raises:
+            ValueError: A blank key, or a value JSON cannot hold (NaN, infinity, bytes, objects); for bytes use
+                :meth:`set_setting_bytes`.
+        """
+        key = _checked_setting_key(key)
+        with self._writing() as transaction:
+            if value is None:
+                transaction.execute(delete(_SettingRow).where(_SettingRow.key == key))
+            else:
+                transaction.execute(self._upsert_setting(key, _checked_setting_value(key, value)))
+
+    def setting_bytes(self, key: str) -> bytes | None:
+        """A setting set with :meth:`set_setting_bytes` (a logo, say), or None when it is not set.
+
+        Raises:
+            ValueError: The setting holds something other than bytes.
+        """
+        value = self.setting(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict) or value.keys() != {_BYTES_KEY} or not isinstance(value[_BYTES_KEY], str):
+            raise ValueError(f"The setting {key!r} does not hold bytes.")
+        try:
+            return base64.b64decode(value[_BYTES_KEY], validate=True)
+        except binascii.Error as error:
+            raise ValueError(f"The setting {key!r} does not hold bytes.") from error
+
+    def set_setting_bytes(self, key: str, data: bytes | None) -> None:
+        """Set a setting to bytes (kept as base64 in the JSON value); None removes it."""
+        if data is not None and not isinstance(data, bytes | bytearray | memoryview):
+            raise ValueError(f"Expected bytes for the setting {key!r}, got {type(data).__name__}.")
+        self.set_setting(key, None if data is None else {_BYTES_KEY: base64.b64encode(data).decode("ascii")})
+
     # -- maintenance ---------------------------------------------------------------------------------------------
 
     def cleanup_orphans(self) -> CleanupReport:
@@ -993,6 +1066,13 @@ class Store:
             return postgresql.insert(_ContentRow).values(values).on_conflict_do_nothing(index_elements=["sha256"])
         return sqlite.insert(_ContentRow).values(values).on_conflict_do_nothing(index_elements=["sha256"])
 
+    def _upsert_setting(self, key: str, value: Any) -> postgresql.Insert | sqlite.Insert:
+        if self.backend == "postgresql":
+            upsert = postgresql.insert(_SettingRow).values(key=key, value=value)
+            return upsert.on_conflict_do_update(index_elements=["key"], set_={"value": upsert.excluded["value"]})
+        lite = sqlite.insert(_SettingRow).values(key=key, value=value)
+        return lite.on_conflict_do_update(index_elements=["key"], set_={"value": lite.excluded["value"]})
+
     def _release_contents(self, transaction: _Transaction, hashes: Iterable[str]) -> list[str]:
         """Delete the content rows no photo refers to any more; returns their hashes (their files go after commit)."""
         released = []
@@ -1087,7 +1167,8 @@ class Store:
         client = _ClientRow(name=_checked_name(fields["name"]), birth_year=_checked_birth_year(fields["birth_year"]),
                             skin_notes=str(fields["skin_notes"]), consent_clinical=bool(fields["consent_clinical"]),
                             consent_marketing=bool(fields["consent_marketing"]),
-                            created_at=datetime.fromisoformat(fields["created_at"]))
+                            created_at=datetime.fromisoformat(fields["created_at"]),
+                            primary_metrics=_imported_primary_metrics(fields.get("primary_metrics", [])))
         transaction.add(client)
         transaction.flush()
         for entry in document["sessions"]:
@@ -1211,6 +1292,48 @@ def _checked_birth_year(year: int | None) -> int | None:
     return None if year is None else int(year)
 
 
+def _checked_primary_metrics(names: Sequence[str]) -> list[str]:
+    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"Expected a list of metric names for the primary metrics, got {names!r}.")
+    chosen = list(names)
+    if len(chosen) > MAX_PRIMARY_METRICS:
+        raise ValueError(f"Choose at most {MAX_PRIMARY_METRICS} primary metrics, got {len(chosen)}: {chosen}.")
+    unknown = [name for name in chosen if name not in _metric_names()]
+    if unknown:
+        raise ValueError(f"Primary metrics must be metrics of the catalogue; unknown: {', '.join(unknown)}.")
+    repeated = sorted({name for name in chosen if chosen.count(name) > 1})
+    if repeated:
+        raise ValueError(f"Each primary metric can be chosen once; repeated: {', '.join(repeated)}.")
+    return chosen
+
+
+def _imported_primary_metrics(names: Any) -> list[str]:
+    """An export's primary metrics, without the names this version no longer measures (renamed or retired)."""
+    if not isinstance(names, list):
+        raise ValueError(f"primary_metrics is {names!r}, not a list")
+    return _checked_primary_metrics([name for name in names if not isinstance(name, str) or name in _metric_names()])
+
+
+@cache
+def _metric_names() -> frozenset[str]:
+    return frozenset(spec.name for spec in catalogue())
+
+
+def _checked_setting_key(key: str) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError(f"Expected a setting name, got {key!r}.")
+    return key
+
+
+def _checked_setting_value(key: str, value: Any) -> Any:
+    """The value as JSON gives it back (the same on SQLite and PostgreSQL)."""
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"The setting {key!r} must be a JSON value (text, numbers, true/false, lists, "
+                         f"string-keyed objects; no NaN or bytes): {error}") from error
+
+
 def _checked_photo(data: bytes, view: View | str, captured_at: datetime | None) -> View:
     if not data:
         raise ValueError("Expected the photo's bytes, got an empty file.")
@@ -1239,7 +1362,7 @@ def _duplicate(photo_id: int) -> DuplicatePhotoError:
 def _client_record(row: _ClientRow) -> ClientRecord:
     return ClientRecord(id=row.id, name=row.name, birth_year=row.birth_year, skin_notes=row.skin_notes,
                         consent_clinical=row.consent_clinical, consent_marketing=row.consent_marketing,
-                        created_at=row.created_at)
+                        created_at=row.created_at, primary_metrics=tuple(row.primary_metrics))
 
 
 def _session_record(row: _SessionRow) -> SessionRecord:
@@ -1302,7 +1425,7 @@ def _from_json(value: Any) -> Any:
 def _client_document(row: _ClientRow) -> dict[str, Any]:
     return {"name": row.name, "birth_year": row.birth_year, "skin_notes": row.skin_notes,
             "consent_clinical": row.consent_clinical, "consent_marketing": row.consent_marketing,
-            "created_at": row.created_at.isoformat()}
+            "created_at": row.created_at.isoformat(), "primary_metrics": list(row.primary_metrics)}
 
 
 def _session_document(row: _SessionRow, photos: list[dict[str, Any]]) -> dict[str, Any]:
@@ -1413,6 +1536,7 @@ def _notes_text(document: Mapping[str, Any]) -> str:
         f"Skin notes: {client['skin_notes'] or '-'}",
         f"Consent, clinical use: {'yes' if client['consent_clinical'] else 'no'}; "
         f"shown to others: {'yes' if client['consent_marketing'] else 'no'}",
+        f"Primary metrics: {', '.join(client['primary_metrics']) or '-'}",
         f"Record created: {client['created_at']}",
     ]
     for position, session in enumerate(document["sessions"], start=1):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import math
 import os
 import subprocess
@@ -16,17 +17,20 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sqlalchemy
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from PIL import Image
 
 from progress.analysis import FaceSummary, PhotoResult
+from progress.catalogue import catalogue
 from progress.errors import ArchiveError, DuplicatePhotoError, NoFaceError, NotFoundError, StoreOpenError
 from progress.location import GPS_IFD_TAG, has_location, strip_location
 from progress.quality import Check, Status
@@ -35,6 +39,7 @@ from progress.store import Store, View, _metadata
 POSTGRES_URL = os.environ.get("PROGRESS_TEST_POSTGRES_URL")
 REPOSITORY = Path(__file__).resolve().parents[1]
 TABLES = ("analyses", "photos", "photo_contents", "sessions", "clients")
+REDNESS, JAW, LINES = "redness.a_star.cheek_left", "contour.jawline_angle.left", "lines.area_fraction.forehead"
 GPS = {1: "N", 2: (48.0, 51.0, 24.5), 3: "E", 4: (2.0, 21.0, 3.25)}
 XMP = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
@@ -139,7 +144,7 @@ def photo_files(store: Store) -> list[Path]:
 
 def client_with_photos(store: Store, name: str = "A-017") -> tuple[int, int, list[int]]:
     client = store.create_client(name, birth_year=1975, skin_notes="dry, rosacea on the cheeks",
-                                 consent_clinical=True)
+                                 consent_clinical=True, primary_metrics=[REDNESS, JAW])
     session = store.add_session(client.id, day=date(2024, 1, 5), treatment_notes="ST6, ST7, LI20",
                                 capture_notes="window light, no make-up")
     photo_ids = [store.add_photo(session.id, jpeg(seed), filename=f"IMG_{seed}.jpg").id for seed in (1, 2)]
@@ -157,8 +162,49 @@ def test_open_migrates_to_head_and_reopens(database_url: str, tmp_path: Path) ->
         assert reopened.list_clients() == []
     engine = sqlalchemy.create_engine(database_url)
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0001"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0002"
         assert compare_metadata(MigrationContext.configure(connection), _metadata) == []  # models == migrations
+    engine.dispose()
+
+
+def migrations_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(REPOSITORY / "progress" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def test_a_0001_database_upgrades_in_place_and_downgrades(database_url: str, tmp_path: Path) -> None:
+    command.upgrade(migrations_config(database_url), "0001")  # as the first release left it, with one client
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO clients (id, name, birth_year, skin_notes, consent_clinical, consent_marketing, created_at) "
+            "VALUES (7, 'M-013', 1970, 'oily', true, false, '2024-01-05 09:30:00')",
+            "INSERT INTO sessions (id, client_id, day, number, treatment_notes, capture_notes) "
+            "VALUES (3, 7, '2024-01-05', 1, 'ST6', '')",
+        ):
+            connection.exec_driver_sql(statement)
+    engine.dispose()
+
+    with Store(database_url, data_folder=tmp_path / "data") as upgraded:
+        client = upgraded.client(7)
+        assert (client.name, client.birth_year, client.primary_metrics) == ("M-013", 1970, ())
+        assert client.created_at == datetime(2024, 1, 5, 9, 30, tzinfo=UTC)
+        assert [session.treatment_notes for session in upgraded.sessions(7)] == ["ST6"]  # no cascade on the way
+        assert upgraded.setting("logo") is None and upgraded.setting_bytes("logo") is None
+        assert upgraded.update_client(7, primary_metrics=[JAW]).primary_metrics == (JAW,)
+        upgraded.set_setting("practice_name", "Clinique du Parc")
+        with upgraded._writer.begin() as connection:  # the store's own connection: SQLite's foreign keys are on
+            config = migrations_config(database_url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+    assert row_counts(database_url) == {"analyses": 0, "photos": 0, "photo_contents": 0, "sessions": 1, "clients": 1}
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.connect() as connection:
+        assert "primary_metrics" not in {column["name"] for column in sqlalchemy.inspect(connection)
+                                         .get_columns("clients")}
+        assert not sqlalchemy.inspect(connection).has_table("settings")
     engine.dispose()
 
 
@@ -219,6 +265,58 @@ def test_clients_are_created_updated_listed_and_found(store: Store) -> None:
         store.client(created.id + 100)
     with pytest.raises(ValueError, match="name"):
         store.create_client("  ")
+
+
+def test_primary_metrics_are_chosen_from_the_catalogue_at_most_five(store: Store) -> None:
+    client = store.create_client("N-014", primary_metrics=(JAW, REDNESS))
+    assert client.primary_metrics == (JAW, REDNESS) and store.client(client.id) == client
+    assert store.create_client("O-015").primary_metrics == ()
+    changed = store.update_client(client.id, primary_metrics=[LINES, JAW, REDNESS])
+    assert store.client(client.id).primary_metrics == (LINES, JAW, REDNESS) == changed.primary_metrics
+    assert store.update_client(client.id, skin_notes="calmer").primary_metrics == (LINES, JAW, REDNESS)
+
+    five = [spec.name for spec in catalogue()[:5]]
+    assert store.update_client(client.id, primary_metrics=five).primary_metrics == tuple(five)
+    for wrong, message in ([[*five, LINES], "at most 5"], [[REDNESS, "skin.glow"], "unknown: skin.glow"],
+                           [[JAW, JAW], "repeated: " + JAW], [REDNESS, "list of metric names"]):
+        with pytest.raises(ValueError, match=message):
+            store.update_client(client.id, primary_metrics=wrong)
+        with pytest.raises(ValueError, match=message):
+            store.create_client("P-016", primary_metrics=wrong)
+    assert store.client(client.id).primary_metrics == tuple(five)
+    assert [record.name for record in store.list_clients()] == ["N-014", "O-015"]
+    assert store.update_client(client.id, primary_metrics=()).primary_metrics == ()
+
+
+def test_settings_are_json_values_by_key_shared_by_instances(store: Store, tmp_path: Path) -> None:
+    assert store.setting("report") is None and store.setting("report", {"language": "fr"}) == {"language": "fr"}
+    store.set_setting("report", {"language": "en", "metrics": ("a", "b"), "scale": 1.5, "footer": None})
+    store.set_setting("practice_name", "Clinique Élan")
+    store.set_setting("report", {"language": "de", "metrics": ["a"]})  # replaced, not merged
+    logo = jpeg(11) + b"\x00\xff"
+    store.set_setting_bytes("logo", logo)
+    store.set_setting_bytes("empty", b"")
+    with Store(store.url, data_folder=store.data_folder) as other:  # another instance (window, seat) sees them
+        assert other.setting("report") == {"language": "de", "metrics": ["a"]}
+        assert other.setting("practice_name") == "Clinique Élan"
+        assert other.setting_bytes("logo") == logo and other.setting_bytes("empty") == b""
+        other.set_setting("practice_name", None)  # removed
+    assert store.setting("practice_name", "unnamed") == "unnamed"
+
+    for key, value in [("ratio", math.nan), ("logo", logo), ("when", datetime(2024, 1, 1)), (" ", 1)]:
+        with pytest.raises(ValueError, match="JSON value" if key.strip() else "setting name"):
+            store.set_setting(key, value)
+    with pytest.raises(ValueError, match="does not hold bytes"):
+        store.setting_bytes("report")
+    assert store.setting_bytes("logo") == logo
+
+    client_id, _session, _photos = client_with_photos(store)  # settings are the practice's, not a client's
+    with zipfile.ZipFile(io.BytesIO(store.export_client(client_id))) as archive:
+        assert "Clinique" not in archive.read("client.json").decode()
+    store.delete_client(client_id)
+    assert store.setting_bytes("logo") == logo
+    store.set_setting_bytes("logo", None)
+    assert store.setting_bytes("logo") is None
 
 
 def test_sessions_are_numbered_in_order_and_sorted_by_day(store: Store) -> None:
@@ -543,8 +641,8 @@ def test_export_delete_import_export_gives_the_same_zip(placed_store: Store) -> 
 
     restored = placed_store.import_client(exported)
     assert placed_store.export_client(restored.id) == exported
-    assert (restored.name, restored.skin_notes, restored.created_at) == (before.name, before.skin_notes,
-                                                                         before.created_at)
+    assert (restored.name, restored.skin_notes, restored.created_at, restored.primary_metrics) == (
+        before.name, before.skin_notes, before.created_at, (REDNESS, JAW))
     sessions = placed_store.sessions(restored.id)
     assert [session.treatment_notes for session in sessions] == ["ST6, ST7, LI20", "second course"]
     photos = placed_store.photos(sessions[0].id)
@@ -560,6 +658,24 @@ def test_export_delete_import_export_gives_the_same_zip(placed_store: Store) -> 
     assert csv_lines[0].endswith("contour.jaw_angle,skin.redness.cheek_left,skin.spots.forehead")
     assert csv_lines[1].endswith(",2.0,,,0.625,3") and csv_lines[2].endswith(",,,,,")
     assert "Treatment: ST6, ST7, LI20" in notes and "excluded: smiling" in notes
+    assert f"Primary metrics: {REDNESS}, {JAW}" in notes
+
+
+def test_an_older_export_without_primary_metrics_imports_with_none(store: Store) -> None:
+    client_id, _session, _photos = client_with_photos(store)
+    with zipfile.ZipFile(io.BytesIO(store.export_client(client_id))) as original, io.BytesIO() as buffer:
+        with zipfile.ZipFile(buffer, "w") as older:
+            for name in original.namelist():
+                data = original.read(name)
+                if name == "client.json":
+                    document = json.loads(data)
+                    assert document["client"].pop("primary_metrics") == [REDNESS, JAW]
+                    data = json.dumps(document).encode()
+                older.writestr(name, data)
+        older_export = buffer.getvalue()
+    restored = store.import_client(older_export)
+    assert restored.primary_metrics == () and store.client(restored.id).primary_metrics == ()
+    assert [photo.filename for photo in store.photos(store.sessions(restored.id)[0].id)] == ["IMG_1.jpg", "IMG_2.jpg"]
 
 
 def test_an_import_of_a_damaged_export_stores_nothing(file_store: Store) -> None:
