@@ -1,4 +1,5 @@
-"""Command line: ``progress analyze``, ``series``, ``report`` and ``metrics``."""
+"""Command line: ``progress analyze``, ``series``, ``report``, ``export``, ``import``, ``cleanup`` and
+``metrics``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from progress.align import AlignedFace
 from progress.analysis import PhotoResult, analyze_photo, analyze_photos
 from progress.catalogue import catalogue
-from progress.errors import ProgressError
+from progress.errors import NotFoundError, ProgressError
 from progress.landmarks import FaceLandmarker
 from progress.plot import metric_chart
+from progress.practice import aligned_photo, client_series
 from progress.report import ReportOptions, client_report
 from progress.series import MAX_PRIMARY_METRICS, SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
+from progress.store import ClientRecord, Store
 from progress.summary import series_csv, series_table, series_to_dict
 
 __all__ = ["main"]
@@ -36,6 +40,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             return _series(arguments, out)
         if arguments.command == "report":
             return _report(arguments, out)
+        if arguments.command in ("export", "import", "cleanup"):
+            return _records(arguments, out)
         return _metrics(arguments, out)
     except ProgressError as error:
         print(f"progress: {error}", file=sys.stderr)
@@ -64,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     series.add_argument("--plot-metric", action="append", default=[], metavar="METRIC",
                         help="metrics to chart (default: the primary ones, else those with a clear change)")
     report = commands.add_parser("report", help="a PDF progress report to hand to the client")
-    report.add_argument("photos", nargs="+", type=Path, help="the client's photos or session folders, as for series")
+    report.add_argument("photos", nargs="+", type=Path, metavar="CLIENT_OR_PATH",
+                        help="a client's name or code in the practice records, or photos / session folders")
     report.add_argument("--out", type=Path, required=True, help="the PDF to write")
     report.add_argument("--client", default="", help="the client's name or code (default: the folder's name)")
     report.add_argument("--practice", default="", help="the practice's name")
@@ -72,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--no-photos", action="store_true", help="no photos: the client has not consented to them")
     report.add_argument("--letter", action="store_true", help="US Letter pages instead of A4")
     report.add_argument("--primary", action="append", default=[], metavar="METRIC", help="as for series")
+    export = commands.add_parser("export", help="a client's records as a zip (photos without location data)")
+    export.add_argument("client", help="the client's name or code")
+    export.add_argument("--out", type=Path, required=True, help="the zip to write")
+    imported = commands.add_parser("import", help="restore a client from an exported zip")
+    imported.add_argument("archive", type=Path)
+    commands.add_parser("cleanup", help="remove photo files no record refers to (left by a crash)")
     metrics = commands.add_parser("metrics", help="print the metric catalogue")
     metrics.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     return parser
@@ -104,17 +117,57 @@ def _analyzed_series(arguments: argparse.Namespace) -> tuple[SeriesResult, bool]
 
 
 def _report(arguments: argparse.Namespace, out: TextIO) -> int:
-    series, all_usable = _analyzed_series(arguments)
+    faces: tuple[AlignedFace, AlignedFace] | None = None
+    consent = True
+    if len(arguments.photos) == 1 and not arguments.photos[0].exists():
+        with Store() as store, FaceLandmarker() as landmarker:
+            client = _client(store, str(arguments.photos[0]))
+            series = client_series(store, client.id, primary=arguments.primary or client.primary_metrics)
+            ends = [p for s in store.sessions(client.id) for p in store.photos(s.id)[:1] if not p.excluded]
+            if ends:
+                first, last = (aligned_photo(store, landmarker, p.id) for p in (ends[0], ends[-1]))
+                faces = (first, last) if first is not None and last is not None else None
+            consent, name, all_usable = client.consent_clinical, client.name, True
+    else:
+        series, all_usable = _analyzed_series(arguments)
+        name = arguments.photos[0].resolve().name
     options = ReportOptions(
-        client=arguments.client or arguments.photos[0].resolve().name,
+        client=arguments.client or name,
         practice=arguments.practice,
         logo=arguments.logo.read_bytes() if arguments.logo else None,
-        include_photos=not arguments.no_photos,
+        include_photos=consent and not arguments.no_photos,
         page_size="Letter" if arguments.letter else "A4",
+        faces=faces,
     )
     arguments.out.write_bytes(client_report(series, options))
     print(f"wrote {arguments.out} ({len(series.sessions)} sessions)", file=out)
     return 0 if all_usable else 1
+
+
+def _records(arguments: argparse.Namespace, out: TextIO) -> int:
+    """``export``, ``import`` and ``cleanup`` on the practice records (PROGRESS_DATABASE_URL / DATA_FOLDER)."""
+    with Store() as store:
+        if arguments.command == "export":
+            client = _client(store, arguments.client)
+            arguments.out.write_bytes(store.export_client(client.id))
+            print(f"wrote {arguments.out}: {client.name}'s records (photos without location data)", file=out)
+        elif arguments.command == "import":
+            client = store.import_client(arguments.archive.read_bytes())
+            print(f"imported {client.name}", file=out)
+        else:
+            report = store.cleanup_orphans()
+            print(f"removed {len(report.removed_files)} files no record refers to ({report.freed_bytes} bytes)",
+                  file=out)
+    return 0
+
+
+def _client(store: Store, name: str) -> ClientRecord:
+    """The one client whose name or code is ``name``."""
+    matches = [client for client in store.list_clients(name) if client.name == name]
+    if len(matches) != 1:
+        raise NotFoundError(f"No single client is called {name!r} in {store.url} "
+                            f"({len(matches)} found): use the exact name or code.")
+    return matches[0]
 
 
 def _series(arguments: argparse.Namespace, out: TextIO) -> int:

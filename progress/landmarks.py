@@ -27,10 +27,11 @@ from progress.align import CANONICAL_INTER_PUPILLARY_PX, CANONICAL_SIZE, canonic
 from progress.model import read_model
 from progress.regions import IRIS_CENTER_LEFT, IRIS_CENTER_RIGHT
 
-__all__ = ["UPLOAD_BLACKHOLE", "Detection", "Face", "FaceLandmarker", "block_usage_upload"]
+__all__ = ["LOOPBACK", "UPLOAD_BLACKHOLE", "Detection", "Face", "FaceLandmarker", "block_usage_upload"]
 
 UPLOAD_BLACKHOLE = "http://127.0.0.1:9"
 """A proxy address where nothing listens (port 9, discard): connections to it are refused at once."""
+LOOPBACK = "localhost,127.0.0.1,::1"
 
 _MAX_FACES = 5
 _DETECTION_LONG_SIDE = 1024
@@ -58,12 +59,13 @@ def block_usage_upload() -> None:
     pointing them at a closed local port makes every upload fail locally, without a DNS lookup. Client photos
     are health data: this package makes no network connection of its own, so nothing else is affected.
     Verified with ``strace -f -e trace=network``: with this set, the only connection attempted is to
-    127.0.0.1:9. Re-check after every MediaPipe upgrade.
+    127.0.0.1:9. Loopback addresses are exempt (``NO_PROXY``), so local clients in the same process still reach
+    local servers. Re-check after every MediaPipe upgrade.
     """
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         os.environ[name] = UPLOAD_BLACKHOLE
-    for name in ("NO_PROXY", "no_proxy"):
-        os.environ.pop(name, None)
+    for name in ("NO_PROXY", "no_proxy"):  # this machine's own services (the app's server) stay reachable
+        os.environ[name] = LOOPBACK
 
 
 @dataclass(frozen=True, slots=True)

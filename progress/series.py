@@ -291,10 +291,12 @@ def analyze_series(
 
 
 def _session_times(sessions: Sequence[Session]) -> tuple[list[float], str]:
-    if sessions and all(s.day is not None for s in sessions):
-        first = sessions[0].day
+    """Days since the first session when every session has its own date; otherwise the session index."""
+    days = [s.day for s in sessions]
+    if days and all(day is not None for day in days) and len(set(days)) == len(days):
+        first = days[0]
         assert first is not None
-        return [float((s.day - first).days) for s in sessions if s.day is not None], "day"
+        return [float((day - first).days) for day in days if day is not None], "day"
     return [float(index) for index in range(len(sessions))], "session"
 
 
@@ -350,7 +352,7 @@ def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float]
 
 
 def _theil_sen(times: Sequence[float], values: Sequence[float]) -> float:
-    if len(times) < 3:
+    if len(times) < 3 or np.ptp(times) == 0:
         return math.nan
     return float(stats.theilslopes(values, times, alpha=0.95).slope)
 

@@ -45,13 +45,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     environment = os.environ | {"PROGRESS_DATA_FOLDER": str(tmp_path_factory.mktemp("practice"))}
     environment.pop("PROGRESS_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = ARTIFACTS / "streamlit-server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        for _ in range(240):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit run app.py stopped (exit {process.returncode}):\n{log.read_text()}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
                     if answer.status == 200:
@@ -59,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("streamlit run app.py did not come up within 60 s")
+            pytest.fail(f"streamlit run app.py did not come up within 120 s:\n{log.read_text()}")
         yield url
     finally:
         process.terminate()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from helpers import encode
 
 from progress.cli import main
@@ -123,3 +124,31 @@ def test_a_result_survives_its_json_round_trip(client_photo: np.ndarray, landmar
     assert again.lighting == result.lighting and again.skin_reference == result.skin_reference
     refused = PhotoResult.from_dict(PhotoResult(path="x", error=NotAnImageError("This file is empty")).to_dict())
     assert isinstance(refused.error, NotAnImageError) and str(refused.error) == "This file is empty"
+
+
+def test_records_commands_export_import_cleanup_and_report_by_client_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client_photo: np.ndarray, landmarker: object
+) -> None:
+    from pypdf import PdfReader
+
+    from progress.practice import store_and_analyze
+    from progress.store import Store
+
+    monkeypatch.setenv("PROGRESS_DATA_FOLDER", str(tmp_path / "practice"))
+    monkeypatch.delenv("PROGRESS_DATABASE_URL", raising=False)
+    with Store() as store:
+        client = store.create_client("C-042", consent_clinical=False)
+        for day in range(3):
+            session = store.add_session(client.id)
+            store_and_analyze(store, landmarker, session.id,  # type: ignore[arg-type]
+                              [(f"s{day}.jpg", encode(client_photo, quality=90 - day))])
+    assert main(["report", "C-042", "--out", str(tmp_path / "r.pdf")], out=io.StringIO()) == 0
+    assert "Client: C-042" in PdfReader(tmp_path / "r.pdf").pages[0].extract_text()
+    assert not PdfReader(tmp_path / "r.pdf").pages[0].images  # no photo consent: no photos
+    assert main(["export", "C-042", "--out", str(tmp_path / "c.zip")], out=io.StringIO()) == 0
+    with Store() as store:
+        store.delete_client(next(c.id for c in store.list_clients() if c.name == "C-042"))
+    printed = io.StringIO()
+    assert main(["import", str(tmp_path / "c.zip")], out=printed) == 0 and "imported C-042" in printed.getvalue()
+    assert main(["cleanup"], out=io.StringIO()) == 0
+    assert main(["report", "nobody", "--out", str(tmp_path / "x.pdf")], out=io.StringIO()) == 2
