@@ -16,13 +16,13 @@ from pathlib import Path
 import streamlit as st
 
 from progress import AlignedFace, FaceLandmarker, ProgressError, Status, ingest
-from progress.catalogue import FAMILIES, catalogue
+from progress.catalogue import catalogue
 from progress.plot import altair_chart
 from progress.practice import (
-    HEADLINE_METRICS,
     aligned_photo,
     baseline_result,
     client_series,
+    metrics_to_show,
     open_demo_client,
     store_and_analyze,
 )
@@ -234,16 +234,12 @@ with progress_tab:
             store.update_client(client.id, primary_metrics=chosen_primary)
             wrote()
             st.rerun()
-        for note in series.notes + (("Negative controls moved: " + ", ".join(series.controls_moved)
-                                     + ". The photos were not taken the same way; changes are not trusted."),
-                                    ) * bool(series.controls_moved):
+        if series.controls_moved:
+            st.warning("Negative controls moved: " + ", ".join(series.controls_moved)
+                       + ". The photos were not taken the same way; changes are not trusted.")
+        for note in series.notes:
             st.warning(note)
-        shown = [m for m in series.metrics.values() if m.primary]
-        for family in FAMILIES:
-            members = [m for m in series.metrics.values() if m.spec.family == family and not m.primary]
-            called = [m for m in members if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)]
-            shown += called or [m for m in members if m.spec.name == HEADLINE_METRICS.get(family)]
-        for metric in shown:
+        for metric in metrics_to_show(series):
             st.markdown(f"{BADGE[metric.verdict]} **{metric.spec.name}** — {metric.verdict}: change "
                         f"{metric.change:.3g} ± {metric.minimal_detectable_change:.3g} {metric.spec.unit}"
                         + (" (primary)" if metric.primary else ""))

@@ -15,9 +15,10 @@ from pathlib import Path
 from progress import ingest
 from progress.align import AlignedFace, align_face
 from progress.analysis import PhotoResult, analyze_photo
+from progress.catalogue import FAMILIES
 from progress.errors import DuplicatePhotoError, ImageTooLargeError, NotAnImageError, ProgressError, TruncatedImageError
 from progress.landmarks import FaceLandmarker
-from progress.series import SeriesResult, Session, analyze_series
+from progress.series import MetricSeries, SeriesResult, Session, Verdict, analyze_series
 from progress.store import ClientRecord, SessionRecord, Store
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "aligned_photo",
     "baseline_result",
     "client_series",
+    "metrics_to_show",
     "open_demo_client",
     "store_and_analyze",
 ]
@@ -130,6 +132,17 @@ def client_series(store: Store, client_id: int, *, primary: Sequence[str] = ()) 
                 photos.append(analysis.to_photo_result(path=label, captured_at=photo.captured_at))
         sessions.append(Session(label=_session_label(record), day=record.day, photos=tuple(photos)))
     return analyze_series(sessions, primary=primary)
+
+
+def metrics_to_show(series: SeriesResult) -> list[MetricSeries]:
+    """What the progress view charts: the primary metrics, then per family every metric with a called change,
+    or the family's headline metric when nothing in it changed."""
+    shown = [m for m in series.metrics.values() if m.primary]
+    for family in FAMILIES:
+        members = [m for m in series.metrics.values() if m.spec.family == family and not m.primary]
+        called = [m for m in members if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)]
+        shown += called or [m for m in members if m.spec.name == HEADLINE_METRICS.get(family)]
+    return shown
 
 
 def baseline_result(store: Store, landmarker: FaceLandmarker, client_id: int) -> PhotoResult | None:
