@@ -157,6 +157,7 @@ sessions_tab, new_tab, progress_tab, compare_tab, export_tab, details_tab = st.t
 # --- sessions: timeline, checks, exclude ----------------------------------------------------------------------
 with sessions_tab:
     records = store.sessions(client.id)
+    analyses = store.latest_analyses(client.id)
     if not records:
         st.info("No sessions yet: add one in 'New session'.")
     for record in reversed(records):
@@ -164,8 +165,13 @@ with sessions_tab:
             if record.treatment_notes or record.capture_notes:
                 st.caption(f"Treatment: {record.treatment_notes or '–'} · Capture: {record.capture_notes or '–'}")
             for photo in store.photos(record.id):
+                analysis = analyses.get(photo.id)
                 checks = [c for c in photo.checks if c["status"] != "pass"]
                 line = " ".join(f"{ICON[Status(c['status'])]} {c['fix']}" for c in checks) or "✅ all checks pass"
+                if analysis is None:
+                    line = "not analysed yet"
+                elif analysis.error is not None:
+                    line = f"❌ {analysis.error['message']}"
                 left, right = st.columns([3, 1])
                 left.markdown(f"**{photo.filename or photo.id}** — {line}")
                 excluded = right.checkbox("Leave out", value=photo.excluded, key=f"exclude_{photo.id}",

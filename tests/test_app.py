@@ -104,6 +104,16 @@ def test_create_a_client_upload_photos_and_see_their_checks(data_folder: Path, c
         assert [p.filename for p in store.photos(session.id)] == ["IMG_20260105_100000.jpg"]
 
 
+def test_a_photo_without_a_face_says_so_in_the_sessions(data_folder: Path, cat: np.ndarray) -> None:
+    app = _open(_app().run(), "A-017")
+    app.file_uploader(key="uploads").set_value([("cat.jpg", encode(cat), "image/jpeg")]).run()
+    next(button for button in app.form_submit_button if "analyse" in button.label).click().run()
+    assert not app.exception
+    assert "No face found" in _texts(app)  # next to the upload, and in the session's list of photos
+    sessions_list = [m.value for m in app.markdown if m.value.startswith("**cat.jpg**")]
+    assert sessions_list and "No face found" in sessions_list[0]
+
+
 def test_a_photo_can_be_left_out(data_folder: Path) -> None:
     app = _open(_app().run(), "A-017")
     with Store(data_folder=data_folder) as store:
