@@ -200,7 +200,7 @@ with new_tab:
     if save and files:
         session = store.add_session(client.id, day=day, number=int(number), treatment_notes=treatment,
                                     capture_notes=capture)
-        baseline = baseline_result(store, landmarker, client.id)
+        baseline = baseline_result(store, client.id)
         bar = st.progress(0.0, text="Analysing…")
         outcomes = []
         for index, upload in enumerate(files):

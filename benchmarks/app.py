@@ -50,7 +50,7 @@ def build_practice(folder: Path) -> int:
                 Image.fromarray(photo).save(buffer, "JPEG", quality=90)
                 uploads.append((f"s{number + 1:02d}_{index + 1}.jpg", buffer.getvalue()))
             store_and_analyze(store, landmarker, session.id, uploads, baseline=baseline)
-            baseline = baseline or baseline_result(store, landmarker, client.id)
+            baseline = baseline or baseline_result(store, client.id)
         return client.id
 
 

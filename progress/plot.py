@@ -93,7 +93,7 @@ def metric_frame(series: SeriesResult, metric: MetricSeries) -> list[dict[str, A
     for order, session in enumerate(series.sessions):
         for photo in session.photos:
             reason = exclusion_reason(photo, metric.spec)
-            value = photo.metrics.get(metric.spec.name) if photo.ok or photo.metrics else None
+            value = photo.metrics.get(metric.spec.name)
             if value is None or not math.isfinite(value):
                 continue
             rows.append({"session": session.label, "order": order, "value": float(value),

@@ -145,16 +145,16 @@ def metrics_to_show(series: SeriesResult) -> list[MetricSeries]:
     return shown
 
 
-def baseline_result(store: Store, landmarker: FaceLandmarker, client_id: int) -> PhotoResult | None:
-    """The client's baseline — the first usable, not excluded photo of their first session — analysed afresh
-    from its stored bytes (later photos are compared with its lighting, framing and skin constants)."""
+def baseline_result(store: Store, client_id: int) -> PhotoResult | None:
+    """The client's baseline — the first usable, not excluded photo of their first session — as stored: its
+    lighting, framing and skin constants, which later photos are compared with (nothing is analysed again)."""
     analyses = store.latest_analyses(client_id)
     for record in store.sessions(client_id):
         for photo in store.photos(record.id):
             analysis = analyses.get(photo.id)
             if photo.excluded or analysis is None or analysis.error is not None:
                 continue
-            return analyze_photo(store.photo_bytes(photo.id), landmarker, name=photo.filename)
+            return analysis.to_photo_result(path=photo.filename, captured_at=photo.captured_at)
     return None
 
 
