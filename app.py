@@ -16,13 +16,10 @@ from pathlib import Path
 import streamlit as st
 
 from progress import AlignedFace, FaceLandmarker, ProgressError, Status, ingest
-from progress.catalogue import catalogue
-from progress.plot import altair_chart
 from progress.practice import (
     aligned_photo,
     baseline_result,
     client_series,
-    metrics_to_show,
     open_demo_client,
     store_and_analyze,
 )
@@ -35,15 +32,13 @@ from progress.render import (
     timelapse_gif,
 )
 from progress.report import ReportOptions, client_report
-from progress.series import SeriesResult, Verdict
+from progress.screens import progress_screen
+from progress.series import SeriesResult
 from progress.store import Store
 from progress.summary import series_csv
 
 DEMO_FOLDER = Path(__file__).parent / "sample_images" / "demo_client"
 ICON = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌"}
-BADGE = {Verdict.IMPROVED: "🟢", Verdict.WORSENED: "🔴", Verdict.CHANGED: "🟣", Verdict.NO_CLEAR_CHANGE: "⚪",
-         Verdict.NOT_ENOUGH_DATA: "⚫", Verdict.UNRELIABLE: "🟠"}
-
 
 def _secret(name: str) -> str | None:
     try:
@@ -228,32 +223,9 @@ with new_tab:
             checks.markdown(f"{ICON[check.status]} **{check.name.replace('_', ' ')}** "
                             f"{check.value:.3g} {check.unit} {check.fix}")
 
-# --- progress: charts per family ------------------------------------------------------------------------------------
+# --- progress ------------------------------------------------------------------------------------------------------
 with progress_tab:
-    if len(series.sessions) < 2:
-        st.info("Progress needs at least two sessions.")
-    else:
-        chosen_primary = st.multiselect("Primary metrics for this client (up to 5)",
-                                        [spec.name for spec in catalogue()], default=list(primary),
-                                        max_selections=5, key="primary")
-        if tuple(chosen_primary) != primary:
-            store.update_client(client.id, primary_metrics=chosen_primary)
-            wrote()
-            st.rerun()
-        if series.controls_moved:
-            st.warning("Negative controls moved: " + ", ".join(series.controls_moved)
-                       + ". The photos were not taken the same way; changes are not trusted.")
-        for note in series.notes:
-            st.warning(note)
-        for metric in metrics_to_show(series):
-            st.markdown(f"{BADGE[metric.verdict]} **{metric.spec.name}** — {metric.verdict}: change "
-                        f"{metric.change:.3g} ± {metric.minimal_detectable_change:.3g} {metric.spec.unit}"
-                        + (" (primary)" if metric.primary else ""))
-            st.altair_chart(altair_chart(series, metric), width="stretch", height=260)
-        with st.expander("Every metric"):
-            st.dataframe([{"metric": m.spec.name, "verdict": str(m.verdict), "baseline": m.baseline,
-                           "latest": m.latest, "change": m.change, "MDC95": m.minimal_detectable_change,
-                           "why": " | ".join(m.reasons[-2:])} for m in series.metrics.values()], width="stretch")
+    progress_screen.show(store, client)
 
 # --- before / after -------------------------------------------------------------------------------------------------
 with compare_tab:
