@@ -1,37 +1,49 @@
 """Read a practitioner's photo: any common phone format, upright, in sRGB, 8-bit RGB.
 
-Decoding is by content, never by file extension. Limits are checked from the header, before the pixels are
-decoded, so a decompression bomb costs nothing. The result is the one place where the photo's pixels enter
-the package: an ``(H, W, 3)`` uint8 RGB array in sRGB, rows top to bottom, the way the scene was upright.
+Decoding is by content, never by file extension, and only by the decoders of the supported photo formats
+(JPEG, PNG, HEIC/HEIF, WebP, TIFF, AVIF), all in-process: no other Pillow plugin ever sees the bytes, so a
+PostScript file named ``.jpg`` is refused instead of being handed to Ghostscript. Limits are checked from the
+header, before the pixels are decoded, so a decompression bomb costs nothing. Whatever a damaged file makes a
+decoder raise is turned into a typed :class:`~progress.errors.ProgressError`. The result is the one place where
+the photo's pixels enter the package: an ``(H, W, 3)`` uint8 RGB array in sRGB, rows top to bottom, the way the
+scene was upright.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 from progress.errors import (
     ImageTooLargeError,
     ImageTooSmallError,
     NotAnImageError,
+    ProgressError,
     TruncatedImageError,
+    UnsupportedFormatError,
 )
 
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PIXELS",
     "MIN_SHORT_SIDE",
+    "SUPPORTED_FORMATS",
     "Photo",
     "capture_date",
     "capture_time_from_name",
+    "photo_size",
     "read_photo",
 ]
 
@@ -43,13 +55,57 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 """Refuse files over 50 MB: a 50 MP JPEG at top quality is about 25 MB."""
 MIN_SHORT_SIDE = 200
 """Refuse photos whose shorter side is under 200 px: too few pixels for a face to be measured."""
+SUPPORTED_FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "TIFF", "AVIF")
+"""The Pillow decoders a photo may be read with (JPEG includes the multi-picture MPO variant phones write).
+Every other Pillow plugin is refused: PostScript/EPS would run Ghostscript, and GIF, BMP, PSD, ICO, PCX and the
+rest are never what a phone or camera saves a photo as (GIF has at most 256 colours, BMP no capture date)."""
 
+_SUPPORTED_NAMES = "JPEG, PNG, HEIC, WebP, TIFF or AVIF"
+_DAMAGED = "The photo file is damaged or incomplete (was the copy or upload interrupted?)."
 _SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _EXIF_IFD = 0x8769
 _EXIF_DATETIME_ORIGINAL = 36867
 _EXIF_ORIENTATION = 0x0112
-_GREYSCALE_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
-_HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
+_TIFF_BITS_PER_SAMPLE = 258
+_TIFF_SAMPLE_FORMAT = 339
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""EXIF orientation → the turn that makes the stored pixels upright (the EXIF 2.3 table, as Pillow applies it)."""
+_ORIENTATION_NAMES = {
+    "horizontal (normal)": 1, "mirror horizontal": 2, "rotate 180": 3, "mirror vertical": 4,
+    "mirror horizontal and rotate 270 cw": 5, "rotate 90 cw": 6, "mirror horizontal and rotate 90 cw": 7,
+    "rotate 270 cw": 8,
+}  # fmt: skip
+"""The orientations as exiftool writes them in words, which some tools store as the tag's text."""
+_GREYSCALE_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
+_HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
+_COLOUR_MODES = {"P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr"}
+_OTHER_FORMATS = (
+    (b"%!", "PostScript"),
+    (b"\xc5\xd0\xd3\xc6", "EPS (PostScript)"),
+    (b"%PDF", "PDF"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"8BPS", "Photoshop (PSD)"),
+    (b"\x00\x00\x01\x00", "icon (ICO)"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (b"DDS ", "DDS texture"),
+    (b"qoif", "QOI"),
+    (b"icns", "Apple icon (ICNS)"),
+    (b"\x59\xa6\x6a\x95", "Sun raster"),
+    (b"\x01\xda", "SGI"),
+)
+"""Leading bytes of picture formats that are not supported photo formats, to name them in the refusal. They are
+recognised here, never by their Pillow plugins (which are never run)."""
 _NAME_DATE = re.compile(
     r"(?<!\d)(?P<year>20\d\d|19\d\d)[-_.]?(?P<month>[01]\d)[-_.]?(?P<day>[0-3]\d)"
     r"(?:[-_ T]?(?P<hour>[0-2]\d)[-_.:]?(?P<minute>[0-5]\d)[-_.:]?(?P<second>[0-5]\d))?(?!\d)"
@@ -93,7 +149,8 @@ def read_photo(source: str | Path | bytes, *, name: str | None = None) -> Photo:
     """Decode a photo from a path or from its bytes.
 
     Args:
-        source: A file path, or the file's bytes (an upload).
+        source: A file path (a regular file: pipes and devices are refused without being read), or the file's
+            bytes (an upload).
         name: The original file name, used to find a capture date when EXIF has none. Defaults to the
             path's name.
 
@@ -101,56 +158,65 @@ def read_photo(source: str | Path | bytes, *, name: str | None = None) -> Photo:
         The upright sRGB photo with its capture metadata.
 
     Raises:
-        NotAnImageError: Empty, unreadable or not a supported image.
-        TruncatedImageError: The file ends before the picture does.
+        NotAnImageError: Empty, unreadable, not a regular file, or not an image.
+        UnsupportedFormatError: A picture in a format that is not a supported photo format (PostScript, PDF,
+            GIF, BMP, PSD, ICO, ...); it is not decoded.
+        TruncatedImageError: The file is damaged or ends before the picture does.
         ImageTooLargeError: Over ``MAX_PIXELS`` or ``MAX_FILE_BYTES``.
         ImageTooSmallError: Shorter side under ``MIN_SHORT_SIDE``.
     """
     data, name = _read_bytes(source, name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            picture = Image.open(io.BytesIO(data))
-        except Image.DecompressionBombError as error:
-            raise ImageTooLargeError(_too_large_message(None)) from error
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-            raise NotAnImageError(
-                "This file is not an image that can be read (JPEG, PNG, HEIC, WebP or TIFF are supported)."
-            ) from error
-    with picture:
-        _check_dimensions(*picture.size)
-        try:
-            exif = picture.getexif()
-            picture.load()
-        except (OSError, ValueError, SyntaxError) as error:
-            raise TruncatedImageError(
-                "The photo file is damaged or incomplete (was the copy or upload interrupted?)."
-            ) from error
-        orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
-        upright = ImageOps.exif_transpose(picture) if orientation != 1 else picture
-        image, profile, greyscale = _to_srgb_array(upright)
-        captured_at, captured_source = _capture_time(exif, name)
-        return Photo(
-            image=image,
-            format=str(picture.format or "unknown"),
-            captured_at=captured_at,
-            captured_at_source=captured_source,
-            exif_orientation=orientation,
-            colour_profile=profile,
-            greyscale=greyscale,
-        )
+    with _quiet_decoders():
+        picture = _open(data)
+        with picture:
+            _check_dimensions(*picture.size)
+            with _decoder_failures_are_damage():
+                exif = picture.getexif()
+                picture.load()
+                orientation = _orientation(exif)
+                upright = picture.transpose(_TRANSPOSE[orientation]) if orientation != 1 else picture
+                image, profile, greyscale = _to_srgb_array(upright)
+            captured_at, captured_source = _capture_time(exif, name)
+            return Photo(
+                image=image,
+                format=str(picture.format or "unknown"),
+                captured_at=captured_at,
+                captured_at_source=captured_source,
+                exif_orientation=orientation,
+                colour_profile=profile,
+                greyscale=greyscale,
+            )
 
 
-def capture_date(data: bytes, *, name: str | None = None) -> date | None:
-    """The day a photo was taken, from its EXIF (header only: nothing is decoded) or its name; None if unknown
-    or if the bytes are not a readable image."""
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            exif = picture.getexif()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        exif = Image.Exif()
+def capture_date(source: bytes | str | Path, *, name: str | None = None) -> date | None:
+    """The day a photo was taken, from its EXIF (header only: nothing is decoded) or its name; None if unknown.
+
+    ``source`` is the file's bytes or its path (then ``name`` defaults to the path's name, and a pipe, a device or
+    an unreadable file is not read: the date comes from the name). Bytes that are not a readable photo in a
+    supported format fall back to the name too.
+    """
+    exif = Image.Exif()
+    with _quiet_decoders():
+        try:
+            data, name = _read_bytes(source, name)
+            with _open(data) as picture, _decoder_failures_are_damage():
+                exif = picture.getexif()
+        except ProgressError:
+            name = name or (None if isinstance(source, bytes | bytearray | memoryview) else Path(source).name)
     taken, _source = _capture_time(exif, name)
     return taken.date() if taken else None
+
+
+def photo_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) in pixels as stored, from the header of a photo in a supported format (nothing is
+    decoded, no other decoder is tried), or None when the bytes are not one."""
+    with _quiet_decoders():
+        try:
+            with _open(data) as picture, _decoder_failures_are_damage():
+                width, height = picture.size
+        except ProgressError:
+            return None
+    return int(width), int(height)
 
 
 def capture_time_from_name(name: str) -> datetime | None:
@@ -182,20 +248,120 @@ def _read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, st
     else:
         path = Path(source)
         name = name or path.name
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise ImageTooLargeError(_too_large_message(size))
-            data = path.read_bytes()
-        except IsADirectoryError as error:
-            raise NotAnImageError(f"{path} is a folder, not a photo.") from error
-        except OSError as error:
-            raise NotAnImageError(f"The file {path} cannot be read ({error.strerror}).") from error
+        data = _read_regular_file(path)
     if not data:
         raise NotAnImageError("This file is empty (0 bytes): it is not an image.")
     if len(data) > MAX_FILE_BYTES:
         raise ImageTooLargeError(_too_large_message(len(data)))
     return data, name
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file, at most ``MAX_FILE_BYTES`` + 1 of them.
+
+    The file is opened without blocking and checked on the open descriptor, so a pipe (which would wait for a
+    writer forever), a device such as ``/dev/zero`` (which never ends) or a socket is refused before any read,
+    even when a link points to it or it replaced a photo after the name was checked.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError as error:
+        raise NotAnImageError(f"{path} is a folder, not a photo.") from error
+    except OSError as error:
+        raise NotAnImageError(f"The file {path} cannot be read ({error.strerror}).") from error
+    try:
+        status = os.fstat(descriptor)
+        if stat.S_ISDIR(status.st_mode):
+            raise NotAnImageError(f"{path} is a folder, not a photo.")
+        if not stat.S_ISREG(status.st_mode):
+            raise NotAnImageError(f"{path} is not a photo file (it is a device, a pipe or a socket).")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ImageTooLargeError(_too_large_message(status.st_size))
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(MAX_FILE_BYTES + 1)  # a file that grew since: the caller sees it is too large
+    except OSError as error:
+        raise NotAnImageError(f"The file {path} cannot be read ({error.strerror}).") from error
+    finally:
+        os.close(descriptor)
+
+
+def _open(data: bytes) -> Image.Image:
+    """Identify ``data`` by content with the supported decoders only; read the header, not the pixels."""
+    try:
+        return Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
+    except Image.DecompressionBombError as error:
+        raise ImageTooLargeError(_too_large_message(None)) from error
+    except UnidentifiedImageError as error:
+        other = _other_format(data)
+        if other is not None:
+            raise UnsupportedFormatError(
+                f"This file is in {other} format, which is not a supported photo format ({_SUPPORTED_NAMES} are). "
+                "Send the photo as the phone or camera saved it."
+            ) from error
+        raise NotAnImageError(
+            f"This file is not an image that can be read ({_SUPPORTED_NAMES} are supported)."
+        ) from error
+    except Exception as error:  # a supported decoder's header parser failed on damaged bytes (see below)
+        raise TruncatedImageError(_DAMAGED) from error
+
+
+def _other_format(data: bytes) -> str | None:
+    """The name of a picture format that is not supported, recognised from its leading bytes, or None."""
+    for signature, name in _OTHER_FORMATS:
+        if data.startswith(signature):
+            if name == "BMP" and data[14:15] not in (b"\x0c", b"\x28", b"\x34", b"\x38", b"\x40", b"\x6c", b"\x7c"):
+                continue  # "BM" starts many texts: a bitmap also has a known header size at byte 14
+            return name
+    if data.endswith(b"TRUEVISION-XFILE.\x00"):
+        return "TGA"
+    if len(data) > 3 and data[0] == 0x0A and data[1] in (0, 2, 3, 4, 5) and data[2] == 1:
+        return "PCX"
+    return None
+
+
+@contextmanager
+def _decoder_failures_are_damage() -> Iterator[None]:
+    """Turn whatever a decoder raises on damaged bytes into :class:`TruncatedImageError`.
+
+    Pillow's and libheif's parsers meet bytes an attacker or a broken transfer chose, and raise whatever their
+    code hits (``OSError``, ``EOFError``, ``SyntaxError``, ``struct.error``, ``IndexError``, ``ZeroDivisionError``,
+    ...): a photo that cannot be decoded must never stop a batch with an untyped error. The cause stays chained.
+    """
+    try:
+        yield
+    except ProgressError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise ImageTooLargeError(_too_large_message(None)) from error
+    except Exception as error:
+        raise TruncatedImageError(_DAMAGED) from error
+
+
+@contextmanager
+def _quiet_decoders() -> Iterator[None]:
+    """Silence decoder warnings (corrupt EXIF, decompression-bomb size, ...): the limits here decide, and a
+    warning about a client's photo means nothing to the practitioner."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _orientation(exif: Image.Exif) -> int:
+    """The EXIF orientation 1–8, from a number or a text naming it ("6", or exiftool's "Rotate 90 CW"); 1 (use
+    the pixels as stored) when the tag is absent or holds anything else (NaN, other text, ...)."""
+    value: object = exif.get(_EXIF_ORIENTATION, 1)
+    if isinstance(value, tuple | list):
+        value = value[0] if value else 1
+    if isinstance(value, bytes):  # UNDEFINED: one byte holding the number, or the number as text
+        value = value[0] if len(value) == 1 else value.decode("ascii", "ignore")
+    if isinstance(value, str):
+        value = value.strip("\x00 ")
+        value = _ORIENTATION_NAMES.get(value.lower(), value)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return 1
+    return int(number) if number.is_integer() and 1 <= number <= 8 else 1
 
 
 def _too_large_message(size_bytes: int | None, pixels: int | None = None) -> str:
@@ -222,15 +388,19 @@ def _check_dimensions(width: int, height: int) -> None:
 
 
 def _to_srgb_array(picture: Image.Image) -> tuple[np.ndarray, str | None, bool]:
-    """Convert any Pillow mode to (read-only uint8 sRGB RGB array, profile description, greyscale).
+    """Convert any supported Pillow mode to (read-only uint8 sRGB RGB array, profile description, greyscale).
 
-    Pillow already reduces 16-bit RGB to 8 bits; 16-bit greyscale ("I;16", "I") is scaled here.
+    Pillow already reduces 16-bit RGB to 8 bits; high-bit greyscale is scaled here (:func:`_grey_to_eight_bits`).
     """
     mode = picture.mode
     if mode in _HIGH_BIT_MODES:
-        values = np.asarray(picture, dtype=np.float32)
-        grey = np.clip(np.rint(values / 257.0), 0, 255).astype(np.uint8)
+        grey = _grey_to_eight_bits(picture)
         return np.repeat(grey[:, :, None], 3, axis=2), None, True
+    if mode not in _GREYSCALE_MODES | _COLOUR_MODES:
+        raise UnsupportedFormatError(
+            f"The photo stores its colours in a way that is not supported ({mode}). Save it as an ordinary "
+            "RGB JPEG, PNG or TIFF."
+        )
     greyscale = mode in _GREYSCALE_MODES
     icc = picture.info.get("icc_profile")
     profile = None
@@ -240,6 +410,41 @@ def _to_srgb_array(picture: Image.Image) -> tuple[np.ndarray, str | None, bool]:
         picture = picture.convert("RGB")
     image = np.asarray(picture)  # read-only view of Pillow's buffer: no second copy of a 12 MP photo
     return image, profile, greyscale or _looks_greyscale(image)
+
+
+def _grey_to_eight_bits(picture: Image.Image) -> np.ndarray:
+    """A high-bit greyscale picture as uint8 (H, W), full scale to full scale.
+
+    Pillow gives 16-bit grey as ``I;16*`` (0–65535) and 32-bit grey as ``I`` (int32, with unsigned values over
+    2³¹ wrapped negative) or ``F`` (float32). Integers are scaled by their full scale — the TIFF's
+    BitsPerSample (16 when a format does not say) and SampleFormat (unsigned unless it says signed, whose
+    negative values are black) — and floats are taken as 0.0 black to 1.0 white, the convention of float TIFFs.
+    """
+    values = np.asarray(picture)
+    if picture.mode == "F":
+        full_scale = 1.0
+    else:
+        tags = getattr(picture, "tag_v2", {})
+        bits = _first_int(tags.get(_TIFF_BITS_PER_SAMPLE), 16) if picture.mode == "I" else 16
+        signed = picture.mode == "I" and _first_int(tags.get(_TIFF_SAMPLE_FORMAT), 1) == 2
+        if bits == 32 and not signed:
+            values = values.view(np.uint32)
+        full_scale = 2 ** (bits - 1) - 1 if signed else 2**bits - 1
+    # in place on one float32 copy (exact to 1/1000 of a level): a 60 MP photo needs no further 240 MB buffers
+    scaled = values.astype(np.float32)
+    del values
+    np.nan_to_num(scaled, copy=False, nan=0.0, posinf=full_scale, neginf=0.0)
+    scaled *= np.float32(255.0 / max(full_scale, 1e-30))
+    np.clip(np.rint(scaled, out=scaled), 0, 255, out=scaled)
+    grey: np.ndarray = scaled.astype(np.uint8)
+    return grey
+
+
+def _first_int(value: object, default: int) -> int:
+    """An integer TIFF tag's value (the first one when it holds one per channel), or ``default``."""
+    if isinstance(value, tuple | list):
+        value = value[0] if value else default
+    return value if isinstance(value, int) and 1 <= value <= 64 else default
 
 
 def _convert_profile(picture: Image.Image, icc: bytes) -> tuple[Image.Image, str | None]:
@@ -268,7 +473,10 @@ def _looks_greyscale(image: np.ndarray) -> bool:
 
 
 def _capture_time(exif: Image.Exif, name: str | None) -> tuple[datetime | None, str | None]:
-    raw = exif.get_ifd(_EXIF_IFD).get(_EXIF_DATETIME_ORIGINAL)
+    try:
+        raw = exif.get_ifd(_EXIF_IFD).get(_EXIF_DATETIME_ORIGINAL)
+    except Exception:  # a damaged EXIF block is no reason to refuse the photo: the date falls back to the name
+        raw = None
     if isinstance(raw, bytes):
         raw = raw.decode("ascii", "ignore")
     if isinstance(raw, str):

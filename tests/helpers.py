@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import io
+import os
+import resource
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from progress.colour import scale_light
@@ -20,3 +34,136 @@ def encode(image: np.ndarray, format: str = "JPEG", **params: object) -> bytes:
 def scale_exposure(image: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
     """Multiply linear-light intensity by ``factor`` (a scalar, or per-channel gains for a white-balance shift)."""
     return scale_light(image, factor)
+
+
+def grey_tiff(values: np.ndarray, sample_format: int) -> bytes:
+    """An uncompressed little-endian greyscale TIFF of a 2-D array, written out by hand (Pillow cannot write
+    unsigned 32-bit or every sample format).
+
+    Args:
+        values: (H, W) array of 8, 16 or 32-bit integers or 32-bit floats.
+        sample_format: The TIFF SampleFormat tag: 1 unsigned integer, 2 signed integer, 3 floating point.
+    """
+    height, width = values.shape
+    pixels = np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<")).tobytes()
+    pixel_offset = 8 + 2 + 12 * 10 + 4  # header, then one IFD of ten entries, then the pixels
+    entries = [(256, 4, width), (257, 4, height), (258, 3, values.dtype.itemsize * 8), (259, 3, 1), (262, 3, 1),
+               (273, 4, pixel_offset), (277, 3, 1), (278, 4, height), (279, 4, len(pixels)), (339, 3, sample_format)]
+    out = bytearray(b"II*\x00" + struct.pack("<IH", 8, len(entries)))
+    for tag, kind, value in entries:  # kind 3 = SHORT, 4 = LONG; one value each, left-justified in 4 bytes
+        out += struct.pack("<HHI", tag, kind, 1) + struct.pack("<HH" if kind == 3 else "<I", *(
+            (value, 0) if kind == 3 else (value,)))
+    return bytes(out + struct.pack("<I", 0)) + pixels
+
+
+def psd(image: np.ndarray) -> bytes:
+    """A minimal, valid Photoshop (PSD) file of an RGB uint8 (H, W, 3) array: raw planar channels, no layers."""
+    height, width = image.shape[:2]
+    header = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, height, width, 8, 3)
+    sections = struct.pack(">III", 0, 0, 0)  # colour-mode data, image resources, layers: all empty
+    planes = np.ascontiguousarray(np.moveaxis(image, 2, 0)).tobytes()
+    return header + sections + struct.pack(">H", 0) + planes
+
+
+@contextmanager
+def fifo_released(fifo: Path) -> Iterator[None]:
+    """Keep releasing ``fifo`` while the block runs: whenever a reader is blocked opening it, a writer is
+    attached and closed at once, so the reader sees an empty file instead of waiting forever.
+
+    A hang guard, not a time limit: code that refuses a FIFO never waits on it and is not affected; code that
+    opens it for reading gets an empty file (and the test's assertion on the refusal's wording fails) instead of
+    hanging the test run. Polls every 0.2 s; the thread stops when the block ends.
+    """
+    done = threading.Event()
+
+    def release() -> None:
+        while not done.wait(0.2):
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # ENXIO unless a reader is there
+            except OSError:
+                continue
+
+    guard = threading.Thread(target=release, daemon=True)
+    guard.start()
+    try:
+        yield
+    finally:
+        done.set()
+        guard.join()
+
+
+@contextmanager
+def address_space_headroom(headroom_bytes: int) -> Iterator[None]:
+    """Cap this process's address space at its present size plus ``headroom_bytes`` while the block runs, so
+    code that reads or allocates without bound raises MemoryError instead of exhausting the machine.
+
+    Linux only (reads ``/proc/self/status``); elsewhere it does nothing. The previous limit is restored after.
+    """
+    status = Path("/proc/self/status")
+    if not status.exists():
+        yield
+        return
+    size_kb = next(int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmSize:"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size_kb * 1024 + headroom_bytes
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+"""Debian's Chromium: Playwright drives it and never downloads a browser of its own."""
+ARTIFACTS = Path(os.environ.get("PROGRESS_TEST_ARTIFACTS", ROOT / ".artifacts"))
+"""Where browser tests leave screenshots and server logs to look at (``.artifacts/`` is not committed)."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+"""No background connections: the machine has no network, and a practice's browser should not phone home."""
+
+
+def require_chromium() -> None:
+    """Skip (fail under CI, whose .ci/run installs it) when Debian's Chromium is not installed."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium (Debian's chromium package) must be installed by .ci/run")
+        pytest.skip("Chromium is not installed on this machine (apt-get install chromium)")
+
+
+@contextmanager
+def streamlit_server(script: Path, *, data_folder: Path, log: Path, cwd: Path = ROOT,
+                     extra_args: Sequence[str] = ()) -> Iterator[str]:
+    """``streamlit run script`` on a free loopback port with its records in ``data_folder``; yields its URL and
+    stops it afterwards. Fails with the server's log if it stops or does not answer within 120 s."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    environment = os.environ | {"PROGRESS_DATA_FOLDER": str(data_folder)}
+    environment.pop("PROGRESS_DATABASE_URL", None)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             *extra_args],
+            cwd=cwd, env=environment, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit run {script.name} stopped (exit {process.returncode}):\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"streamlit run {script.name} did not come up within 120 s:\n{log.read_text()}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
