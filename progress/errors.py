@@ -3,7 +3,8 @@
 Hierarchy::
 
     ProgressError                   base: str(error) is a sentence for the practitioner
-    ├── NotAnImageError             empty file, or content that no supported decoder recognises
+    ├── NotAnImageError             empty file, not a regular file, or content no supported decoder recognises
+    │   └── UnsupportedFormatError  a picture, but in a format that is not a supported photo format (GIF, PSD, ...)
     ├── TruncatedImageError         the file stops before the picture does
     ├── ImageTooLargeError          over the pixel or byte limit (decompression-bomb guard)
     ├── ImageTooSmallError          shorter side under the minimum
@@ -14,7 +15,10 @@ Hierarchy::
         ├── NotFoundError           no client, session or photo with that id (perhaps just deleted)
         ├── DuplicatePhotoError     the same photo (same bytes) is already in that session
         ├── StoredPhotoError        a stored photo's copy is missing or no longer matches its hash
+        ├── InvalidRecordError      a value the records cannot keep (too long, NUL, out of range); also a ValueError
         └── ArchiveError            the file is not a client export of this program, or it is damaged
+            ├── UnsafeArchiveError  the zip is built to harm (zip slip, bomb, encrypted, lying sizes, symlinks)
+            └── InvalidExportError  the zip is safe, but its client.json or photos are not what an export holds
 
 Each class carries a stable ``code`` used in JSON output, so scripts need not parse messages.
 """
@@ -26,6 +30,8 @@ __all__ = [
     "DuplicatePhotoError",
     "ImageTooLargeError",
     "ImageTooSmallError",
+    "InvalidExportError",
+    "InvalidRecordError",
     "ModelFileError",
     "NoFaceError",
     "NotAnImageError",
@@ -35,6 +41,8 @@ __all__ = [
     "StoreOpenError",
     "StoredPhotoError",
     "TruncatedImageError",
+    "UnsafeArchiveError",
+    "UnsupportedFormatError",
 ]
 
 
@@ -48,6 +56,13 @@ class NotAnImageError(ProgressError):
     """The bytes are not a photo in a supported format."""
 
     code = "not_an_image"
+
+
+class UnsupportedFormatError(NotAnImageError):
+    """The file is a picture, but not in a supported photo format (PostScript, PDF, GIF, BMP, PSD, ICO, ...):
+    it is refused by its content, without being decoded."""
+
+    code = "unsupported_format"
 
 
 class TruncatedImageError(ProgressError):
@@ -122,3 +137,24 @@ class ArchiveError(StoreError):
     """The file is not a client export made by progress, is damaged, or is from a newer version."""
 
     code = "archive"
+
+
+class InvalidRecordError(StoreError, ValueError):
+    """A value the practice records cannot keep: too long, a hidden NUL character, a number or date out of range,
+    or the wrong kind of value. Nothing was stored. (A ValueError too, for callers that catch those.)"""
+
+    code = "invalid_record"
+
+
+class UnsafeArchiveError(ArchiveError):
+    """The zip file is built in a way a client export never is (encrypted, oddly compressed, far larger unpacked
+    than packed, members with unsafe names, links or sizes that do not match); nothing was imported."""
+
+    code = "unsafe_archive"
+
+
+class InvalidExportError(ArchiveError):
+    """The export's ``client.json`` or a photo in it is not what progress writes (a wrong kind of value, out of
+    range, missing, or a photo that is not a readable picture); nothing was imported."""
+
+    code = "invalid_export"

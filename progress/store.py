@@ -7,6 +7,13 @@ windows or processes can write at once without losing anything. A practice with 
 instance at one PostgreSQL server through the same URL. The schema is versioned with Alembic; opening a store
 upgrades it to the newest version.
 
+Records are health data. Every value is checked before it is written (:mod:`progress.record_fields`: the same
+lengths and refusals on SQLite and PostgreSQL, as an :class:`~progress.errors.InvalidRecordError`). The data
+folder, the database with its write-ahead log, and the photo files are private to the user (0700 folders, 0600
+files; :mod:`progress.private_files`; an existing folder open to others is tightened, with a logged warning).
+SQLite zeroes deleted content (``secure_delete``) and every deletion ends with a truncating checkpoint, so a
+deleted client's name, notes and photo hashes are at once gone from the database, its ``-wal`` and ``-shm``.
+
 Photos are kept byte for byte as they came (GPS included), content-addressed by their SHA-256:
 
 - in files under ``<data folder>/photos/ab/abcdef….bin``, written to a temporary file in the same folder,
@@ -26,9 +33,10 @@ the newest, so the old results stay in use until the new ones are complete.
 Practice-wide settings the app keeps (:meth:`Store.setting`, :meth:`Store.set_setting`; bytes such as a logo with
 :meth:`Store.setting_bytes`) are JSON values by key, shared by every instance; they are not part of a client export.
 
-Exports (:meth:`Store.export_client`) are zip files with the photos (GPS and XMP removed by
+Exports (:meth:`Store.export_client`) are zip files with the photos (GPS, XMP and IPTC location removed by
 :func:`progress.location.strip_location`), ``client.json`` (everything, for :meth:`Store.import_client`),
-``metrics.csv`` and ``notes.txt``.
+``metrics.csv`` and ``notes.txt``. An import checks the whole zip first (:mod:`progress.archive_schema`) and
+writes nothing unless all of it is right.
 """
 
 from __future__ import annotations
@@ -46,13 +54,14 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Final
 
+import numpy as np
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -85,17 +94,38 @@ from sqlalchemy.orm import Session as _Transaction
 from sqlalchemy.types import TypeDecorator
 
 from progress.analysis import PhotoResult
+from progress.archive_schema import (
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
+    ClientExport,
+    ExportedPhoto,
+    open_export,
+    read_photo,
+)
 from progress.catalogue import catalogue
 from progress.errors import (
     ArchiveError,
     DuplicatePhotoError,
+    InvalidRecordError,
     NotFoundError,
     StoredPhotoError,
     StoreError,
     StoreOpenError,
 )
-from progress.ingest import MAX_FILE_BYTES
 from progress.location import strip_location
+from progress.private_files import private_folder, private_sqlite_file, private_tree
+from progress.record_fields import (
+    MAX_ALGORITHM_VERSION_LENGTH,
+    MAX_FILENAME_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_NOTES_LENGTH,
+    View,
+    checked_bool,
+    checked_day,
+    checked_json_text,
+    checked_session_number,
+    checked_text,
+)
 from progress.series import MAX_PRIMARY_METRICS
 
 __all__ = [
@@ -117,26 +147,15 @@ __all__ = [
 DATABASE_URL_VARIABLE = "PROGRESS_DATABASE_URL"
 DATA_FOLDER_VARIABLE = "PROGRESS_DATA_FOLDER"
 DATABASE_FILE_NAME = "progress.sqlite3"
-EXPORT_FORMAT = "progress-client-export"
-EXPORT_VERSION = 1
 
 _MIGRATIONS_FOLDER = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK_KEY = 0x70726F67  # "prog": one PostgreSQL advisory lock so that two instances never migrate at once
 _WRITE_OPTION = "progress_write"
 _SQLITE_BUSY_TIMEOUT_S = 30.0
-_MAX_JSON_BYTES = 50 * 1024 * 1024
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _NAN = float("nan")
 _BYTES_KEY = "$base64"  # a setting holding bytes: {"$base64": "…"}
 _CONTENT_FILE = re.compile(r"^([0-9a-f]{64})(?:\.bin|\.[A-Za-z0-9_]+\.tmp)$")
-
-
-class View(StrEnum):
-    """Which side of the face the photo shows (left and right are the client's own)."""
-
-    FRONT = "front"
-    LEFT = "left"
-    RIGHT = "right"
 
 
 class _Unset(Enum):
@@ -239,6 +258,9 @@ class AnalysisRecord:
         algorithm_version: The version string given when it was saved.
         result: ``PhotoResult.to_dict()`` as it was saved (NaN and infinities included).
         created_at: When it was saved (UTC).
+        landmarks: float32 (478, 3), the face's landmarks in the canonical frame (``AlignedFace.landmarks``), or
+            None (no face, or saved before revision 0003).
+        transform: float64 (2, 3), the similarity from photo pixels to the canonical frame, or None likewise.
     """
 
     id: int
@@ -246,6 +268,8 @@ class AnalysisRecord:
     algorithm_version: str
     result: Mapping[str, Any]
     created_at: datetime
+    landmarks: np.ndarray | None = field(default=None, compare=False)
+    transform: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def metrics(self) -> Mapping[str, float]:
@@ -399,6 +423,8 @@ class _AnalysisRow(_Base):
     checks: Mapped[list[dict[str, Any]]] = mapped_column(_JSON)
     details: Mapped[dict[str, Any]] = mapped_column(_JSON)
     created_at: Mapped[datetime] = mapped_column(_UtcDateTime)
+    landmarks: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # revision 0003
+    transform: Mapped[list[float] | None] = mapped_column(_JSON, nullable=True)
 
 
 class _SettingRow(_Base):
@@ -459,6 +485,14 @@ class Store:
         self.backend: str = self._engine.dialect.name
         self.photos_in_database = self.backend != "sqlite" if photos_in_database is None else photos_in_database
         try:
+            if self.data_folder.is_dir():  # made before this version, or by hand: tighten it
+                private_folder(self.data_folder)
+                private_tree(self._photos_folder)
+        except OSError as error:
+            self._engine.dispose()
+            raise StoreOpenError(f"The data folder {self.data_folder} cannot be used: "
+                                 f"{error.strerror or error}.") from error
+        try:
             self._migrate()
         except SQLAlchemyError as error:
             self._engine.dispose()
@@ -489,12 +523,15 @@ class Store:
         """Add a client.
 
         Raises:
-            ValueError: ``name`` is blank, ``birth_year`` is not a plausible year, or ``primary_metrics`` has more
-                than five names, a name twice or a name not in the catalogue.
+            InvalidRecordError: ``name`` is blank or over 200 characters, a text holds a NUL character,
+                ``birth_year`` is not a plausible year, or a consent is not True or False (a ValueError too).
+            ValueError: ``primary_metrics`` has more than five names, a name twice or a name not in the catalogue.
         """
-        row = _ClientRow(name=_checked_name(name), birth_year=_checked_birth_year(birth_year), skin_notes=skin_notes,
-                         consent_clinical=consent_clinical, consent_marketing=consent_marketing, created_at=_now(),
-                         primary_metrics=_checked_primary_metrics(primary_metrics))
+        row = _ClientRow(name=_checked_name(name), birth_year=_checked_birth_year(birth_year),
+                         skin_notes=_checked_notes(skin_notes, "the skin notes"),
+                         consent_clinical=checked_bool(consent_clinical, "the consent for clinical use"),
+                         consent_marketing=checked_bool(consent_marketing, "the consent to show photos"),
+                         created_at=_now(), primary_metrics=_checked_primary_metrics(primary_metrics))
         with self._writing() as transaction:
             transaction.add(row)
         return _client_record(row)
@@ -517,11 +554,11 @@ class Store:
             if birth_year is not UNSET:
                 row.birth_year = _checked_birth_year(birth_year)
             if skin_notes is not UNSET:
-                row.skin_notes = skin_notes
+                row.skin_notes = _checked_notes(skin_notes, "the skin notes")
             if consent_clinical is not UNSET:
-                row.consent_clinical = consent_clinical
+                row.consent_clinical = checked_bool(consent_clinical, "the consent for clinical use")
             if consent_marketing is not UNSET:
-                row.consent_marketing = consent_marketing
+                row.consent_marketing = checked_bool(consent_marketing, "the consent to show photos")
             if metrics is not UNSET:
                 row.primary_metrics = metrics
         return _client_record(row)
@@ -560,6 +597,7 @@ class Store:
             transaction.execute(delete(_ClientRow).where(_ClientRow.id == client_id))
             released = self._release_contents(transaction, hashes)
         self._remove_unreferenced_files(released)
+        self._forget_deleted()
 
     # -- sessions ------------------------------------------------------------------------------------------------
 
@@ -576,14 +614,19 @@ class Store:
 
         Raises:
             NotFoundError: No such client.
+            InvalidRecordError: A date outside 1900–2199, a number outside 0–100,000, or notes with a NUL.
         """
+        day = checked_day(day or date.today(), "the session's date")
+        number = None if number is None else checked_session_number(number)
+        treatment_notes = _checked_notes(treatment_notes, "the treatment notes")
+        capture_notes = _checked_notes(capture_notes, "the capture notes")
         with self._writing() as transaction:
             self._lock_client(transaction, client_id, exclusive=True)
             if number is None:
                 highest = transaction.scalar(select(func.max(_SessionRow.number))
                                              .where(_SessionRow.client_id == client_id))
                 number = (highest or 0) + 1
-            row = _SessionRow(client_id=client_id, day=day or date.today(), number=number,
+            row = _SessionRow(client_id=client_id, day=day, number=number,
                               treatment_notes=treatment_notes, capture_notes=capture_notes)
             transaction.add(row)
         return _session_record(row)
@@ -594,7 +637,13 @@ class Store:
 
         Raises:
             NotFoundError: No such session.
+            InvalidRecordError: As :meth:`add_session` (nothing is changed).
         """
+        day = day if day is UNSET else checked_day(day, "the session's date")
+        number = number if number is UNSET else checked_session_number(number)
+        treatment_notes = (treatment_notes if treatment_notes is UNSET
+                           else _checked_notes(treatment_notes, "the treatment notes"))
+        capture_notes = capture_notes if capture_notes is UNSET else _checked_notes(capture_notes, "the capture notes")
         with self._writing() as transaction:
             row = self._lock_session(transaction, session_id, exclusive=True)
             if day is not UNSET:
@@ -644,6 +693,7 @@ class Store:
             transaction.execute(delete(_SessionRow).where(_SessionRow.id == session_id))
             released = self._release_contents(transaction, hashes)
         self._remove_unreferenced_files(released)
+        self._forget_deleted()
 
     # -- photos --------------------------------------------------------------------------------------------------
 
@@ -665,9 +715,10 @@ class Store:
             NotFoundError: No such session.
             DuplicatePhotoError: The same bytes are already in this session (``error.photo_id`` is that photo);
                 nothing was stored.
-            ValueError: Empty data, an unknown view, or an aware ``captured_at``.
+            InvalidRecordError: Empty data, an unknown view, a file name over 255 characters or with a NUL, or an
+                aware ``captured_at`` (a ValueError too).
         """
-        view = _checked_photo(data, view, captured_at)
+        view = _checked_photo(data, view, captured_at, filename)
         sha256 = hashlib.sha256(data).hexdigest()
         try:
             with self._writing() as transaction:
@@ -735,10 +786,27 @@ class Store:
 
         Raises:
             NotFoundError: No such photo.
+            InvalidRecordError: A reason with a NUL character or over 100,000 characters.
         """
+        excluded = checked_bool(excluded, "whether the photo is left out")
+        reason = _checked_notes(reason, "the reason")
         with self._writing() as transaction:
             row = self._lock_photo(transaction, photo_id)
             row.excluded, row.excluded_reason = excluded, reason
+            size = transaction.scalar(select(_ContentRow.size_bytes).where(_ContentRow.sha256 == row.sha256))
+        return _photo_record(row, size or 0)
+
+    def set_photo_view(self, photo_id: int, view: View | str) -> PhotoRecord:
+        """Correct which side of the face a photo shows.
+
+        Raises:
+            NotFoundError: No such photo.
+            ValueError: An unknown view.
+        """
+        checked = View(view)
+        with self._writing() as transaction:
+            row = self._lock_photo(transaction, photo_id)
+            row.view = str(checked)
             size = transaction.scalar(select(_ContentRow.size_bytes).where(_ContentRow.sha256 == row.sha256))
         return _photo_record(row, size or 0)
 
@@ -759,6 +827,7 @@ class Store:
             transaction.flush()
             released = self._release_contents(transaction, {row.sha256})
         self._remove_unreferenced_files(released)
+        self._forget_deleted()
 
     # -- analyses ------------------------------------------------------------------------------------------------
 
@@ -786,7 +855,10 @@ class Store:
 
         Raises:
             NotFoundError: A photo does not exist (nothing is saved).
+            InvalidRecordError: ``algorithm_version`` is over 64 characters or holds a NUL, or a result's text
+                does (nothing is saved).
         """
+        checked_text(algorithm_version, "the algorithm version", MAX_ALGORITHM_VERSION_LENGTH)
         pairs = list(results)
         with self._writing() as transaction:
             wanted = sorted({photo_id for photo_id, _result in pairs})
@@ -797,7 +869,9 @@ class Store:
                 raise _photo_not_found(missing[0])
             now = _now()
             rows = [_AnalysisRow(photo_id=photo_id, algorithm_version=algorithm_version, created_at=now,
-                                 **_split_result(result.to_dict())) for photo_id, result in pairs]
+                                 **_split_result(result.to_dict()), **_geometry(result)) for photo_id, result in pairs]
+            for row in rows:
+                checked_json_text([row.metrics, row.checks, row.details], "the analysis")
             for row in rows:
                 photos[row.photo_id].checks = row.checks
             transaction.add_all(rows)
@@ -876,20 +950,23 @@ class Store:
     def import_client(self, data: bytes | IO[bytes]) -> ClientRecord:
         """Restore a client from :meth:`export_client`'s zip, as a new client (all or nothing).
 
+        The whole zip is checked first (:func:`progress.archive_schema.open_export`: its structure and sizes,
+        ``client.json`` against the export schema, every photo's hash and pixels); nothing is written unless all
+        of it is right.
+
         Raises:
-            ArchiveError: Not a client export, damaged (a photo does not match its recorded hash), or made by a
-                newer version of progress.
+            ArchiveError: Not a client export, or made by a newer version of progress.
+            UnsafeArchiveError: A zip built as no export is (encrypted, a size bomb, unsafe names or links).
+            InvalidExportError: ``client.json`` holds a wrong, missing or out-of-range value, or a photo is damaged
+                (does not match its recorded hash) or not a picture.
         """
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise ArchiveError("This file is not a client export of progress (it is not a zip file).") from error
+        archive, export = open_export(data)
         written: set[str] = set()
         try:
             with archive, self._writing() as transaction:
-                document = _read_document(archive)
-                client = self._import_document(transaction, archive, document, written)
-        except (KeyError, TypeError, ValueError, AttributeError, zipfile.BadZipFile, EOFError) as error:
+                client = self._import_export(transaction, archive, export, written)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, zipfile.BadZipFile, EOFError,
+                SQLAlchemyError) as error:
             self._remove_unreferenced_files(written)
             raise ArchiveError(f"This client export is damaged or incomplete ({_first_line(error)}).") from error
         except BaseException:
@@ -1087,6 +1164,19 @@ class Store:
         transaction.flush()
         return released
 
+    def _forget_deleted(self) -> None:
+        """After a deletion, copy SQLite's write-ahead log into the database and empty it (the deleted rows'
+        bytes are zeroed there by ``secure_delete``), so that nothing deleted stays readable in the files."""
+        if self.backend != "sqlite":
+            return
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            connection.close()
+
     def _remove_unreferenced_files(self, hashes: Iterable[str]) -> None:
         for sha256 in sorted(hashes):
             if self._content_path(sha256).exists():
@@ -1120,8 +1210,9 @@ class Store:
         path = self._content_path(sha256)
         if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
             return
-        self._photos_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.parent.mkdir(mode=0o700, exist_ok=True)
+        private_folder(self.data_folder)
+        private_folder(self._photos_folder)
+        private_folder(path.parent)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{sha256}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as file:
@@ -1161,47 +1252,39 @@ class Store:
             return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "client": _client_document(client),
                     "sessions": exported}
 
-    def _import_document(self, transaction: _Transaction, archive: zipfile.ZipFile, document: dict[str, Any],
-                         written: set[str]) -> _ClientRow:
-        fields = document["client"]
-        client = _ClientRow(name=_checked_name(fields["name"]), birth_year=_checked_birth_year(fields["birth_year"]),
-                            skin_notes=str(fields["skin_notes"]), consent_clinical=bool(fields["consent_clinical"]),
-                            consent_marketing=bool(fields["consent_marketing"]),
-                            created_at=datetime.fromisoformat(fields["created_at"]),
-                            primary_metrics=_imported_primary_metrics(fields.get("primary_metrics", [])))
+    def _import_export(self, transaction: _Transaction, archive: zipfile.ZipFile, export: ClientExport,
+                       written: set[str]) -> _ClientRow:
+        fields = export.client
+        client = _ClientRow(name=fields.name, birth_year=fields.birth_year, skin_notes=fields.skin_notes,
+                            consent_clinical=fields.consent_clinical, consent_marketing=fields.consent_marketing,
+                            created_at=fields.created_at,
+                            primary_metrics=_imported_primary_metrics(list(fields.primary_metrics)))
         transaction.add(client)
         transaction.flush()
-        for entry in document["sessions"]:
-            session = _SessionRow(client_id=client.id, day=date.fromisoformat(entry["day"]),
-                                  number=int(entry["number"]), treatment_notes=str(entry["treatment_notes"]),
-                                  capture_notes=str(entry["capture_notes"]))
+        for entry in export.sessions:
+            session = _SessionRow(client_id=client.id, day=entry.day, number=entry.number,
+                                  treatment_notes=entry.treatment_notes, capture_notes=entry.capture_notes)
             transaction.add(session)
             transaction.flush()
-            for photo in entry["photos"]:
+            for photo in entry.photos:
                 self._import_photo(transaction, archive, session.id, photo, written)
         return client
 
     def _import_photo(self, transaction: _Transaction, archive: zipfile.ZipFile, session_id: int,
-                      photo: dict[str, Any], written: set[str]) -> None:
-        data = _read_member(archive, photo["file"], MAX_FILE_BYTES)
-        sha256 = hashlib.sha256(data).hexdigest()
-        if sha256 != photo["sha256"]:
-            raise ValueError(f"{photo['file']} does not match its recorded hash")
-        written.add(sha256)
-        captured_at = photo["captured_at"]
+                      photo: ExportedPhoto, written: set[str]) -> None:
+        data = read_photo(archive, photo)
+        written.add(photo.sha256)
         try:
             row = self._insert_photo(
-                transaction, session_id, data, sha256, filename=str(photo["filename"]), view=View(photo["view"]),
-                captured_at=None if captured_at is None else datetime.fromisoformat(captured_at),
-                excluded=bool(photo["excluded"]), excluded_reason=str(photo["excluded_reason"]),
-                checks=list(photo["checks"]), created_at=datetime.fromisoformat(photo["created_at"]))
+                transaction, session_id, data, photo.sha256, filename=photo.filename, view=photo.view,
+                captured_at=photo.captured_at, excluded=photo.excluded, excluded_reason=photo.excluded_reason,
+                checks=[dict(check) for check in photo.checks], created_at=photo.created_at)
             photo_id = row.id
         except DuplicatePhotoError as duplicate:  # two photos that differed only in their location
             photo_id = duplicate.photo_id
-        for analysis in photo["analyses"]:
-            transaction.add(_AnalysisRow(
-                photo_id=photo_id, algorithm_version=str(analysis["algorithm_version"]),
-                created_at=datetime.fromisoformat(analysis["created_at"]), **_split_result(analysis["result"])))
+        for analysis in photo.analyses:
+            transaction.add(_AnalysisRow(photo_id=photo_id, algorithm_version=analysis.algorithm_version,
+                                         created_at=analysis.created_at, **_split_result(analysis.result)))
         transaction.flush()
 
 
@@ -1218,7 +1301,11 @@ def _open_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                private_sqlite_file(Path(parsed.database).expanduser())
+            except OSError as error:
+                raise StoreOpenError(f"The practice records at {_safe_url(url)} cannot be opened: "
+                                     f"{error.strerror or error}.") from error
         engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
@@ -1234,7 +1321,7 @@ def _open_engine(url: str) -> Engine:
 def _configure_sqlite_connection(connection: Any, _record: Any) -> None:
     connection.isolation_level = None  # transactions are begun by _begin_sqlite_transaction, not by the driver
     cursor = connection.cursor()
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL"):
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL", "secure_delete=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -1281,15 +1368,18 @@ def _now() -> datetime:
 
 
 def _checked_name(name: str) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"Expected a client name or code, got {name!r}.")
-    return name.strip()
+    return checked_text(name, "the client's name or code", MAX_NAME_LENGTH, required=True).strip()
+
+
+def _checked_notes(notes: str, field: str) -> str:
+    return checked_text(notes, field, MAX_NOTES_LENGTH)
 
 
 def _checked_birth_year(year: int | None) -> int | None:
-    if year is not None and not (1900 <= int(year) <= date.today().year):
-        raise ValueError(f"Expected a birth year between 1900 and this year, got {year!r}.")
-    return None if year is None else int(year)
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)
+                             or not 1900 <= year <= date.today().year):
+        raise InvalidRecordError(f"Expected a birth year between 1900 and this year, got {year!r:.40}.")
+    return year
 
 
 def _checked_primary_metrics(names: Sequence[str]) -> list[str]:
@@ -1320,25 +1410,28 @@ def _metric_names() -> frozenset[str]:
 
 
 def _checked_setting_key(key: str) -> str:
-    if not isinstance(key, str) or not key.strip():
-        raise ValueError(f"Expected a setting name, got {key!r}.")
-    return key
+    return checked_text(key, "the setting name", MAX_NAME_LENGTH, required=True)
 
 
 def _checked_setting_value(key: str, value: Any) -> Any:
     """The value as JSON gives it back (the same on SQLite and PostgreSQL)."""
     try:
-        return json.loads(json.dumps(value, allow_nan=False))
+        kept = json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as error:
-        raise ValueError(f"The setting {key!r} must be a JSON value (text, numbers, true/false, lists, "
-                         f"string-keyed objects; no NaN or bytes): {error}") from error
+        raise InvalidRecordError(f"The setting {key!r} must be a JSON value (text, numbers, true/false, lists, "
+                                 f"string-keyed objects; no NaN or bytes): {error}") from error
+    checked_json_text(kept, f"the setting {key!r}")
+    return kept
 
 
-def _checked_photo(data: bytes, view: View | str, captured_at: datetime | None) -> View:
+def _checked_photo(data: bytes, view: View | str, captured_at: datetime | None, filename: str) -> View:
     if not data:
-        raise ValueError("Expected the photo's bytes, got an empty file.")
-    if captured_at is not None and captured_at.tzinfo is not None:
-        raise ValueError(f"Expected captured_at as the camera's naive local time, got {captured_at.isoformat()}.")
+        raise InvalidRecordError("Expected the photo's bytes, got an empty file.")
+    checked_text(filename, "the photo's file name", MAX_FILENAME_LENGTH)
+    if captured_at is not None and (not isinstance(captured_at, datetime) or captured_at.tzinfo is not None):
+        raise InvalidRecordError(f"Expected captured_at as the camera's naive local time, got {captured_at!r}.")
+    if view not in tuple(View):
+        raise InvalidRecordError(f"A photo's view is one of {', '.join(View)}, not {view!r:.40}.")
     return View(view)
 
 
@@ -1379,8 +1472,19 @@ def _photo_record(row: _PhotoRow, size: int) -> PhotoRecord:
 
 def _analysis_record(row: _AnalysisRow) -> AnalysisRecord:
     result = _from_json(row.details) | {"metrics": _from_json(row.metrics), "checks": _from_json(row.checks)}
+    landmarks = None if row.landmarks is None else np.frombuffer(row.landmarks, dtype="<f4").reshape(478, 3)
+    transform = None if row.transform is None else np.array(row.transform, dtype=np.float64).reshape(2, 3)
     return AnalysisRecord(id=row.id, photo_id=row.photo_id, algorithm_version=row.algorithm_version, result=result,
-                          created_at=row.created_at)
+                          created_at=row.created_at, landmarks=landmarks, transform=transform)
+
+
+def _geometry(result: PhotoResult) -> dict[str, Any]:
+    """The aligned landmarks (478×3 little-endian float32 bytes) and transform (six numbers) of a result's face,
+    for the analysis row's ``landmarks`` and ``transform`` columns (None without a face)."""
+    if result.aligned is None:
+        return {"landmarks": None, "transform": None}
+    return {"landmarks": np.ascontiguousarray(result.aligned.landmarks, dtype="<f4").tobytes(),
+            "transform": [float(v) for v in np.asarray(result.aligned.transform, dtype=np.float64).ravel()]}
 
 
 def _split_result(result: Mapping[str, Any]) -> dict[str, Any]:
@@ -1468,30 +1572,6 @@ def _write_member(archive: zipfile.ZipFile, name: str, data: bytes, *, compress:
     info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     info.external_attr = 0o600 << 16
     archive.writestr(info, data)
-
-
-def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
-    info = archive.getinfo(name)
-    if info.file_size > limit:
-        raise ValueError(f"{name} is larger than {limit} bytes")
-    with archive.open(info) as member:
-        data = member.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"{name} is larger than {limit} bytes")
-    return data
-
-
-def _read_document(archive: zipfile.ZipFile) -> dict[str, Any]:
-    try:
-        document = json.loads(_read_member(archive, "client.json", _MAX_JSON_BYTES))
-    except KeyError as error:
-        raise ArchiveError("This zip file is not a client export of progress (it has no client.json).") from error
-    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-        raise ArchiveError("This zip file is not a client export of progress.")
-    if not isinstance(document.get("version"), int) or document["version"] > EXPORT_VERSION:
-        raise ArchiveError("This client export was made by a newer version of progress; update progress to "
-                           "import it.")
-    return document
 
 
 def _metrics_csv(document: Mapping[str, Any]) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import math
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -31,8 +33,16 @@ from PIL import Image
 
 from progress.analysis import FaceSummary, PhotoResult
 from progress.catalogue import catalogue
-from progress.errors import ArchiveError, DuplicatePhotoError, NoFaceError, NotFoundError, StoreOpenError
+from progress.errors import (
+    ArchiveError,
+    DuplicatePhotoError,
+    InvalidRecordError,
+    NoFaceError,
+    NotFoundError,
+    StoreOpenError,
+)
 from progress.location import GPS_IFD_TAG, has_location, strip_location
+from progress.private_files import write_private_file
 from progress.quality import Check, Status
 from progress.store import Store, View, _metadata
 
@@ -162,7 +172,7 @@ def test_open_migrates_to_head_and_reopens(database_url: str, tmp_path: Path) ->
         assert reopened.list_clients() == []
     engine = sqlalchemy.create_engine(database_url)
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0002"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0003"
         assert compare_metadata(MigrationContext.configure(connection), _metadata) == []  # models == migrations
     engine.dispose()
 
@@ -724,3 +734,144 @@ def test_location_is_removed_from_every_format_without_touching_the_pixels(forma
     assert np.array_equal(pixels(cleaned), pixels(original)) and strip_location(cleaned) == cleaned
     with Image.open(io.BytesIO(cleaned)) as picture:
         assert picture.getexif()[0x010F] == "PhoneMaker"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The same limits on every backend (issue 12, item 6)
+
+
+def test_overlong_text_nul_and_out_of_range_values_are_refused_the_same_on_every_backend(store: Store) -> None:
+    client = store.create_client("N" * 200, skin_notes="dry")
+    session = store.add_session(client.id, number=0)
+    photo = store.add_photo(session.id, jpeg(1), filename="f" * 251 + ".jpg")
+    assert (store.client(client.id).name, store.photo(photo.id).filename) == ("N" * 200, "f" * 251 + ".jpg")
+
+    refusals = {
+        "name over 200": lambda: store.create_client("N" * 201),
+        "NUL in a name": lambda: store.create_client("A\x00B"),
+        "NUL in skin notes": lambda: store.create_client("A", skin_notes="dry\x00"),
+        "consent as text": lambda: store.create_client("A", consent_marketing="false"),  # type: ignore[arg-type]
+        "birth year as text": lambda: store.create_client("A", birth_year="1975"),  # type: ignore[arg-type]
+        "renamed over 200": lambda: store.update_client(client.id, name="N" * 201),
+        "NUL in an updated note": lambda: store.update_client(client.id, skin_notes="\x00"),
+        "NUL in treatment notes": lambda: store.add_session(client.id, treatment_notes="ST6\x00"),
+        "NUL in capture notes": lambda: store.update_session(session.id, capture_notes="\x00"),
+        "session number 2**31": lambda: store.add_session(client.id, number=2**31),
+        "session number -1": lambda: store.update_session(session.id, number=-1),
+        "session in year 1": lambda: store.add_session(client.id, day=date(1, 1, 1)),
+        "session in year 9999": lambda: store.update_session(session.id, day=date(9999, 12, 31)),
+        "file name over 255": lambda: store.add_photo(session.id, jpeg(2), filename="f" * 252 + ".jpg"),
+        "NUL in a file name": lambda: store.add_photo(session.id, jpeg(2), filename="a\x00.jpg"),
+        "aware capture time": lambda: store.add_photo(session.id, jpeg(2),
+                                                      captured_at=datetime(2024, 1, 1, tzinfo=UTC)),
+        "NUL in a reason": lambda: store.set_photo_excluded(photo.id, True, "blurred\x00"),
+        "algorithm version over 64": lambda: store.save_analysis(photo.id, result(0.5), "v" * 65),
+        "NUL in an algorithm version": lambda: store.save_analysis(photo.id, result(0.5), "1\x00"),
+        "NUL in a setting name": lambda: store.set_setting("logo\x00", 1),
+        "NUL in a setting value": lambda: store.set_setting("practice_name", {"name": "A\x00"}),
+    }
+    for case, attempt in refusals.items():
+        with pytest.raises(InvalidRecordError) as refused:
+            attempt()
+        assert isinstance(refused.value, ValueError) and "\x00" not in str(refused.value), case
+    assert [record.name for record in store.list_clients()] == ["N" * 200]
+    assert store.sessions(client.id) == [store.session(session.id)] and store.session(session.id).number == 0
+    assert [record.id for record in store.photos(session.id)] == [photo.id]
+    assert store.analyses(photo.id) == [] and not store.photo(photo.id).excluded
+    assert store.setting("practice_name") is None
+    assert row_counts(store.url) == {"analyses": 0, "photos": 1, "photo_contents": 1, "sessions": 1, "clients": 1}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Nothing deleted stays on disk (item 7); private files (item 8)
+
+
+def database_bytes(store: Store) -> bytes:
+    database = Path(store.url.removeprefix("sqlite:///"))
+    return b"".join(database.with_name(database.name + suffix).read_bytes()
+                    for suffix in ("", "-wal", "-shm") if database.with_name(database.name + suffix).exists())
+
+
+def test_a_deleted_client_is_at_once_gone_from_the_database_its_log_and_its_index(tmp_path: Path) -> None:
+    with Store(data_folder=tmp_path / "data") as store:
+        kept = store.create_client("Kept-Client-0815", skin_notes="oily")
+        client = store.create_client("Zebulon Quixote-4711", birth_year=1975,
+                                     skin_notes="rosacea-secret-notes " * 40)  # long enough to spill to a page
+        session = store.add_session(client.id, treatment_notes="secret-points-ST6")
+        photo = store.add_photo(session.id, jpeg(7), filename="zebulon_front.jpg")
+        store.save_analysis(photo.id, result(0.5), "1.0")
+        secrets = [b"Zebulon Quixote-4711", b"rosacea-secret-notes", b"secret-points-ST6", b"zebulon_front",
+                   photo.sha256.encode()]
+        assert all(secret in database_bytes(store) for secret in secrets)
+
+        store.delete_client(client.id)
+        written = database_bytes(store)
+        assert [secret for secret in secrets if secret in written] == []
+        assert b"Kept-Client-0815" in written and store.list_clients() == [store.client(kept.id)]
+
+
+def test_a_deleted_photo_or_session_is_at_once_gone_from_the_database_files(tmp_path: Path) -> None:
+    with Store(data_folder=tmp_path / "data") as store:
+        client = store.create_client("K-1")
+        session = store.add_session(client.id, treatment_notes="session-to-delete-GV20")
+        other = store.add_session(client.id)
+        photo = store.add_photo(other.id, jpeg(8), filename="photo-to-delete.jpg")
+        store.delete_photo(photo.id)
+        store.delete_session(session.id)
+        written = database_bytes(store)
+        assert b"session-to-delete-GV20" not in written and b"photo-to-delete" not in written
+        assert photo.sha256.encode() not in written
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_records_photos_and_exports_are_private_and_an_open_folder_is_tightened(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "data"
+    (folder / "photos" / "ab").mkdir(parents=True)
+    old_photo = folder / "photos" / "ab" / ("ab" * 32 + ".bin")
+    old_photo.write_bytes(b"an old photo")
+    for path, old_mode in ((folder, 0o755), (folder / "photos", 0o755), (folder / "photos" / "ab", 0o777),
+                           (old_photo, 0o644)):
+        path.chmod(old_mode)
+    previous_umask = os.umask(0o022)
+    try:
+        with caplog.at_level(logging.WARNING, logger="progress.private_files"), Store(data_folder=folder) as store:
+            client_id, _session, (photo_id, _other) = client_with_photos(store)
+            photo = store.photo(photo_id)
+            export = tmp_path / "A-017.zip"
+            export.write_bytes(b"")
+            export.chmod(0o644)
+            write_private_file(export, store.export_client(client_id))
+            database = folder / "progress.sqlite3"
+            files = [database, database.with_name("progress.sqlite3-wal"), database.with_name("progress.sqlite3-shm"),
+                     store.data_folder / "photos" / photo.sha256[:2] / f"{photo.sha256}.bin", old_photo, export]
+            assert {path.name: mode(path) for path in files} == {path.name: 0o600 for path in files}
+            folders = [folder, folder / "photos", folder / "photos" / photo.sha256[:2], folder / "photos" / "ab"]
+            assert {str(path): mode(path) for path in folders} == {str(path): 0o700 for path in folders}
+    finally:
+        os.umask(previous_umask)
+    warnings = [record.getMessage() for record in caplog.records]
+    assert any(str(folder) in message and "other users" in message for message in warnings), warnings
+    assert any("3 files or folders" in message for message in warnings), warnings
+
+
+def test_a_new_data_folder_is_private_from_the_start(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    previous_umask = os.umask(0o022)
+    try:
+        with caplog.at_level(logging.WARNING), Store(data_folder=tmp_path / "new" / "data") as store:
+            client_with_photos(store)
+            created = {path.name: (mode(path), path.is_dir()) for path in (tmp_path / "new" / "data").rglob("*")}
+    finally:
+        os.umask(previous_umask)
+    assert mode(tmp_path / "new" / "data") == 0o700 and "progress.sqlite3-wal" in created
+    assert created == {name: (0o700 if folder else 0o600, folder) for name, (_mode, folder) in created.items()}
+    assert caplog.records == []
+
+
+def test_a_data_folder_that_cannot_be_used_is_refused_plainly(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    with pytest.raises(StoreOpenError, match="cannot be opened"):
+        Store(data_folder=tmp_path / "data")
