@@ -23,11 +23,13 @@ from progress.model import canonical_face_vertices
 from progress.regions import RIGID_BASIS
 
 __all__ = [
+    "CANONICAL_INTER_PUPILLARY_MM",
     "CANONICAL_INTER_PUPILLARY_PX",
     "CANONICAL_SIZE",
     "AlignedFace",
     "HeadPose",
     "align_face",
+    "aligned_from_stored",
     "canonical_landmarks",
     "canonical_transform",
     "head_pose",
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 CANONICAL_INTER_PUPILLARY_PX = 300.0
+CANONICAL_INTER_PUPILLARY_MM = 63.0
+"""The canonical face's distance between the eye centres (6.30 cm): how pixel and IPD lengths are read as mm."""
 CANONICAL_SIZE = (900, 1100)
 """(width, height) of the aligned image in pixels."""
 _EYE_LINE_ROW = 440.0
@@ -173,13 +177,30 @@ def align_face(image: np.ndarray, landmarks: np.ndarray) -> AlignedFace:
     aligned_landmarks = np.asarray(landmarks, dtype=np.float64).copy()
     aligned_landmarks[:, :2] = aligned_landmarks[:, :2] @ transform[:, :2].T + transform[:, 2]
     aligned_landmarks[:, 2] *= scale
+    return aligned_from_stored(image, aligned_landmarks, transform)
+
+
+def aligned_from_stored(image: np.ndarray, aligned_landmarks: np.ndarray, transform: np.ndarray) -> AlignedFace:
+    """A photo mapped into the canonical frame by a known transform, with its landmarks already there (as stored
+    with an analysis): the photo is warped, no landmark is searched for.
+
+    Args:
+        image: uint8 (H, W, 3) RGB photo.
+        aligned_landmarks: (478, 3) landmarks in canonical pixels (``AlignedFace.landmarks``).
+        transform: (2, 3) similarity from photo pixels to canonical pixels (``AlignedFace.transform``).
+
+    Returns:
+        The aligned face; its residual is recomputed from the landmarks.
+    """
+    transform = np.asarray(transform, dtype=np.float64).reshape(2, 3)
+    points = np.asarray(aligned_landmarks, dtype=np.float64)
     template = canonical_landmarks()[list(RIGID_BASIS), :2]
-    residual = float(np.sqrt(((aligned_landmarks[list(RIGID_BASIS), :2] - template) ** 2).sum(axis=1).mean()))
+    residual = float(np.sqrt(((points[list(RIGID_BASIS), :2] - template) ** 2).sum(axis=1).mean()))
     return AlignedFace(
         image=warp_into(image, transform, CANONICAL_SIZE),
-        landmarks=aligned_landmarks.astype(np.float32),
+        landmarks=points.astype(np.float32),
         transform=transform,
-        scale=scale,
+        scale=float(np.hypot(*transform[:, 0])),
         residual_px=residual,
     )
 

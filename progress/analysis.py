@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from progress import ingest
-from progress.align import AlignedFace, align_face, head_pose
+from progress.align import CANONICAL_INTER_PUPILLARY_MM, AlignedFace, align_face, head_pose
 from progress.chart import ColourCorrection, find_colour_chart, search_copy
 from progress.contour import contour_metrics
 from progress.errors import NoFaceError, ProgressError
@@ -33,6 +33,9 @@ class FaceSummary:
         pitch_deg: Positive when the chin is raised.
         roll_deg: Positive when the head tilts counter-clockwise in the photo (alignment removes it).
         alignment_residual_px: RMS misfit of the rigid basis after alignment, canonical pixels.
+        landmark_spread_mm: How far the landmark measuring passes disagreed (``Face.spread_px`` × 63 mm /
+            inter-pupillary distance): the ``landmark_stability`` check's value; None in analyses stored
+            before it was measured.
     """
 
     faces_found: int
@@ -41,6 +44,7 @@ class FaceSummary:
     pitch_deg: float
     roll_deg: float
     alignment_residual_px: float
+    landmark_spread_mm: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +179,10 @@ def analyze_photo(
     pose = head_pose(face.landmarks)
     aligned = align_face(photo.image, face.landmarks)
     ipd = face.inter_pupillary_distance_px
+    spread_mm = face.spread_px / max(ipd, 1e-9) * CANONICAL_INTER_PUPILLARY_MM
     signature = lighting_signature(aligned, photo_size=(photo.width, photo.height), inter_pupillary_distance_px=ipd)
     checks = photo_checks(aligned, pose, face.blendshapes, inter_pupillary_distance_px=ipd,
-                          faces_found=detection.faces_found, greyscale=photo.greyscale)
+                          faces_found=detection.faces_found, greyscale=photo.greyscale, landmark_spread_mm=spread_mm)
     captured_at, captured_at_source = photo.captured_at, photo.captured_at_source
     chart_view = search_copy(photo.image)
     del photo  # let the full-resolution pixels go before the chart detector allocates its working memory
@@ -197,6 +202,7 @@ def analyze_photo(
             pitch_deg=pose.pitch_deg,
             roll_deg=pose.roll_deg,
             alignment_residual_px=aligned.residual_px,
+            landmark_spread_mm=spread_mm,
         ),
         checks=tuple(checks),
         metrics=metrics,

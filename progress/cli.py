@@ -7,16 +7,19 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime, time
 from pathlib import Path
 from typing import TextIO
 
 from progress.align import AlignedFace
 from progress.analysis import PhotoResult, analyze_photo, analyze_photos
-from progress.catalogue import catalogue
+from progress.catalogue import registry
 from progress.errors import NotFoundError, ProgressError
+from progress.ingest import capture_date, capture_time_from_name
 from progress.landmarks import FaceLandmarker
 from progress.plot import metric_chart
 from progress.practice import aligned_photo, client_series
+from progress.private_files import write_private_file
 from progress.report import ReportOptions, client_report
 from progress.series import MAX_PRIMARY_METRICS, SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
 from progress.store import ClientRecord, Store
@@ -87,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("cleanup", help="remove photo files no record refers to (left by a crash)")
     metrics = commands.add_parser("metrics", help="print the metric catalogue")
     metrics.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    metrics.add_argument("--markdown", action="store_true",
+                         help="print the plain words of every metric as the table in docs/metrics.md")
     return parser
 
 
@@ -111,9 +116,38 @@ def _analyzed_series(arguments: argparse.Namespace) -> tuple[SeriesResult, bool]
     """The series of the photos named on the command line, and whether every photo could be used."""
     paths, labels = _session_sources(arguments.photos)
     with FaceLandmarker() as landmarker:
-        results = list(analyze_photos(paths, landmarker))
+        results = _analyze_once(paths, labels, landmarker)
     sessions = with_baseline(group_sessions(results, labels))
     return analyze_series(sessions, primary=arguments.primary), all(r.ok for r in results)
+
+
+def _analyze_once(paths: Sequence[Path], labels: Sequence[str] | None, landmarker: FaceLandmarker
+                  ) -> list[PhotoResult]:
+    """Every photo analysed once: the client's baseline (the first usable photo of the first session, the sessions
+    ordered by the capture dates read from the files' headers) first, then the others against it, so their skin
+    is measured with the baseline's constants straight away and :func:`with_baseline` has nothing to measure again.
+
+    Returns:
+        One result per path, in the order given.
+    """
+    stubs = [PhotoResult(path=str(index), captured_at=_capture_day(path)) for index, path in enumerate(paths)]
+    order = [int(str(stub.path)) for session in group_sessions(stubs, labels) for stub in session.photos]
+    results: dict[int, PhotoResult] = {}
+    baseline: PhotoResult | None = None
+    for index in order:
+        results[index] = next(analyze_photos([paths[index]], landmarker, baseline=baseline))
+        baseline = baseline or (results[index] if results[index].ok else None)
+    return [results[index] for index in range(len(paths))]
+
+
+def _capture_day(path: Path) -> datetime | None:
+    """The photo's capture day (EXIF header or file name, as :func:`progress.ingest.capture_date`), at midnight."""
+    try:
+        day = capture_date(path.read_bytes(), name=path.name)
+    except OSError:
+        day = capture_time_from_name(path.name)
+        day = day.date() if day else None
+    return None if day is None else datetime.combine(day, time())
 
 
 def _report(arguments: argparse.Namespace, out: TextIO) -> int:
@@ -149,7 +183,7 @@ def _records(arguments: argparse.Namespace, out: TextIO) -> int:
     with Store() as store:
         if arguments.command == "export":
             client = _client(store, arguments.client)
-            arguments.out.write_bytes(store.export_client(client.id))
+            write_private_file(arguments.out, store.export_client(client.id))  # 0600: health data
             print(f"wrote {arguments.out}: {client.name}'s records (photos without location data)", file=out)
         elif arguments.command == "import":
             client = store.import_client(arguments.archive.read_bytes())
@@ -237,17 +271,24 @@ def _summary(result: PhotoResult) -> str:
 
 
 def _metrics(arguments: argparse.Namespace, out: TextIO) -> int:
+    """``progress metrics``: the registry (identifiers, expert units and plain words)."""
+    entries = list(registry().values())
     rows = [
         {"name": m.name, "family": m.family, "region": m.region, "unit": m.unit, "better": str(m.better),
-         "depends_on": list(m.depends_on), "not_invariant_to": list(m.not_invariant_to), "description": m.description}
-        for m in catalogue()
+         "depends_on": list(m.depends_on), "not_invariant_to": list(m.not_invariant_to), "description": m.description,
+         "negative_control": m.negative_control, "label": e.words.label, "meaning": e.words.meaning,
+         "plain_unit": str(e.words.scale)}
+        for e in entries for m in (e.spec,)
     ]
     if arguments.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1), file=out)
+    elif arguments.markdown:
+        print("| metric | label | plain unit | meaning |\n|---|---|---|---|", file=out)
+        for e in entries:
+            print(f"| `{e.name}` | {e.label} | {e.words.scale} | {e.words.meaning} |", file=out)
     elif not rows:
         print("No metrics are defined yet.", file=out)
     else:
-        for metric in catalogue():
-            print(f"{metric.name:36} {metric.unit:10} better: {metric.better:8} needs: "
-                  f"{', '.join(metric.depends_on) or '-'}", file=out)
+        for e in entries:
+            print(f"{e.name:36} {e.spec.unit:10} better: {e.spec.better:8} {e.label} ({e.words.scale})", file=out)
     return 0

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from progress.align import umeyama
-from progress.catalogue import Better, MetricSpec
+from progress.metric_spec import Better, MetricSpec
 from progress.model import canonical_face_vertices
 from progress.regions import (
     FACE_OVAL,
@@ -97,9 +97,13 @@ _OVAL = np.array(FACE_OVAL, dtype=np.intp)
 _TO_RIGHT_HANDED = np.array([1.0, -1.0, -1.0])
 
 # --- catalogue ------------------------------------------------------------------------------------------------
-_POSE = ("face_size", "head_yaw", "head_pitch")
+_POSE = ("face_size", "head_yaw", "head_pitch", "landmark_stability")
+"""Every landmark metric needs a frontal, large enough face whose landmarks held still across the passes."""
 _DISTANCE = ("camera_distance_change",)
-_LOWER_FACE_EXPRESSION = ("expression_jaw_open", "expression_smile")
+_MOUTH_SHAPE = ("expression_mouth_sideways", "expression_pucker", "expression_cheek_puff")
+"""A mouth pulled sideways, pursed lips and puffed cheeks move the lower face's landmarks (issue 13: a sideways
+mouth moved them 8.6 mm out of symmetry)."""
+_LOWER_FACE_EXPRESSION = ("expression_jaw_open", "expression_smile", *_MOUTH_SHAPE)
 _WIDTH_NUISANCES = ("camera distance (perspective)", "hair, beard or side light on the face silhouette")
 _GAZE = ("gaze (the iris centre moves with the eyes)",)
 
@@ -128,12 +132,12 @@ def _specs() -> tuple[MetricSpec, ...]:
     )
     asymmetry = (
         ("landmark", "all 225 mirror pairs", ("expression_smile", "expression_jaw_open", "expression_brows_raised",
-                                              "expression_squint", "eyes_open")),
+                                              "expression_squint", "eyes_open", *_MOUTH_SHAPE)),
         ("brow", "brow contour pairs", ("expression_brows_raised", "expression_squint")),
         ("eye", "lid, canthus and iris pairs", ("eyes_open", "expression_squint", "expression_smile")),
-        ("cheek", "cheek and malar pairs", ("expression_smile", "expression_squint")),
-        ("mouth", "lip pairs", ("expression_smile", "expression_jaw_open")),
-        ("jaw", "lower face-oval pairs", ("expression_jaw_open", "expression_smile")),
+        ("cheek", "cheek and malar pairs", ("expression_smile", "expression_squint", *_MOUTH_SHAPE)),
+        ("mouth", "lip pairs", ("expression_smile", "expression_jaw_open", *_MOUTH_SHAPE)),
+        ("jaw", "lower face-oval pairs", ("expression_jaw_open", "expression_smile", *_MOUTH_SHAPE)),
     )
     return (
         MetricSpec("contour.jaw_to_cheek_ratio", "contour", None, "ratio", Better.LOWER, width_checks,
@@ -166,11 +170,12 @@ def _specs() -> tuple[MetricSpec, ...]:
         *_paired("lift", "palpebral_fissure_height", "IPD", Better.HIGHER,
                  (*_POSE, "eyes_open", "expression_squint", "expression_smile", "expression_brows_raised"),
                  "upper-lid to lower-lid distance at the pupil's x (MRD1 + MRD2), / IPD", ()),
-        *_paired("lift", "malar_height", "IPD", Better.HIGHER, (*_POSE, "expression_smile", "expression_squint"),
+        *_paired("lift", "malar_height", "IPD", Better.HIGHER,
+                 (*_POSE, "expression_smile", "expression_squint", *_MOUTH_SHAPE),
                  "height of the lateral malar point 116/345 relative to the pupil line, / IPD (negative: below)",
                  _GAZE),
         *_paired("lift", "cheek_apex_height", "IPD", Better.HIGHER,
-                 (*_POSE, "expression_smile", "expression_squint", "expression_jaw_open"),
+                 (*_POSE, "expression_smile", "expression_squint", "expression_jaw_open", *_MOUTH_SHAPE),
                  "height of the cheek apex 50/280 relative to the pupil line, / IPD (negative: below)", _GAZE),
         *_paired("lift", "mouth_corner_height", "IPD", Better.HIGHER, (*_POSE, *_LOWER_FACE_EXPRESSION),
                  "height of the mouth corner 61/291 above the lip midline (mean of 13, 14), / IPD", ()),

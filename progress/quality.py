@@ -14,6 +14,7 @@ blurred, darkened and tinted versions of them) so that ordinary good photos pass
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,8 +30,10 @@ __all__ = [
     "LightingSignature",
     "Status",
     "baseline_checks",
+    "expression_checks",
     "lighting_signature",
     "photo_checks",
+    "pose_checks",
     "sharpness",
     "skin_sample_mask",
 ]
@@ -51,6 +54,21 @@ EYES_CLOSED = (0.35, 0.60)
 """Blendshape scores. metrics.md §3.1 gates (smile 0.15, brows 0.15, blink/squint 0.3, jawOpen 0.05) loosened
 where neutral, frontal development photos already exceed them (jawOpen up to 0.11, browInnerUp up to 0.3,
 eyeSquint up to 0.58 at rest; smiling faces score 0.6–0.98 on smile)."""
+MOUTH_SIDEWAYS = (0.15, 0.35)
+"""max(mouthLeft, mouthRight, jawLeft, jawRight). A mouth pulled sideways (mouthLeft ≈ 0.8) passed every other
+check and moved the landmarks 8.6 mm out of symmetry (0.7 mm at rest; issue 13). Neutral faces score at most
+0.036 (neutral frames of real sittings, ``benchmarks/landmarks.py``; p95 0.014): limit = that plus 0.11."""
+MOUTH_PUCKER = (0.45, 0.70)
+"""max(mouthPucker, mouthFunnel): pursed or rounded lips narrow the mouth and move its corners. Neutral frames of
+real sittings score up to 0.37 (p95 0.33; ``benchmarks/landmarks.py``): limit = that plus 0.08; an "oo" while
+speaking scores 0.6–0.8."""
+CHEEK_PUFF = (0.15, 0.35)
+"""cheekPuff: air in the cheeks widens the lower face and lifts the cheek points. At rest at most 0.001."""
+LANDMARK_SPREAD_MM = (0.75, 1.5)
+"""Landmark stability: RMS spread of the measuring passes' landmarks about their combined position, in mm
+(inter-pupillary distance taken as 63 mm). Over 58 neutral frames of four real sittings: median 0.40, 95th
+percentile 0.52, largest 0.60 (``benchmarks/landmarks.py``); limit = the 95th percentile plus 0.23 (above the
+largest). Three-quarter views among the development photos spread 1.7–6 mm."""
 SHARPNESS = (0.25, 0.16)
 """Fine-to-coarse band energy ratio on the face (see :func:`sharpness`). Calibrated on four development faces
 (inter-pupillary 105–270 px) blurred by a Gaussian of σ mm on the face: sharp 0.35–0.52, 0.5 mm 0.29–0.39,
@@ -128,11 +146,12 @@ class LightingSignature:
 def photo_checks(
     aligned: AlignedFace,
     pose: HeadPose,
-    blendshapes: dict[str, float],
+    blendshapes: Mapping[str, float],
     *,
     inter_pupillary_distance_px: float,
     faces_found: int,
     greyscale: bool,
+    landmark_spread_mm: float | None = None,
 ) -> list[Check]:
     """All checks that need only this photo.
 
@@ -143,6 +162,8 @@ def photo_checks(
         inter_pupillary_distance_px: In the original photo's pixels.
         faces_found: Number of faces the landmarker found.
         greyscale: Whether the photo has no colour.
+        landmark_spread_mm: The landmarks' spread across the measuring passes (``Face.spread_px`` × 63 mm /
+            inter-pupillary distance), or None when not measured (no ``landmark_stability`` check then).
 
     Returns:
         Checks in a fixed order.
@@ -152,8 +173,39 @@ def photo_checks(
         _graded_low("face_size", inter_pupillary_distance_px, FACE_SIZE_PX, "px",
                     f"Move closer or zoom in: the pupils are {inter_pupillary_distance_px:.0f} px apart, "
                     f"{FACE_SIZE_PX[0]:.0f} or more are needed."),
+        *pose_checks(pose),
+        *expression_checks(blendshapes),
+        _graded_low("sharpness", sharpness(small, _face_mask(aligned)), SHARPNESS, "ratio",
+                    "The face is blurred: hold the camera steady and tap on the face to focus."),
+        *_exposure_checks(small, mask),
+        _colour_check(small, mask, greyscale),
+        _graded("faces_in_photo", float(faces_found), (1.0, math.inf), "faces",
+                f"{faces_found} faces found: the largest was analysed. Photograph the client alone."),
+    ]
+    if landmark_spread_mm is not None:
+        checks.append(_graded(
+            "landmark_stability", landmark_spread_mm, LANDMARK_SPREAD_MM, "mm",
+            f"Landmarks unstable ({landmark_spread_mm:.1f} mm between passes): retake with the whole face "
+            "in view, uncovered (hair off the face, no hands or glasses), sharp and evenly lit."))
+    return checks
+
+
+def pose_checks(pose: HeadPose) -> list[Check]:
+    """head_yaw and head_pitch: the head turned or tilted up/down beyond 5° (warn) or 10° (fail)."""
+    return [
         _pose_check("head_yaw", pose.yaw_deg, HEAD_YAW_DEG, "to their right", "to their left"),
         _pose_check("head_pitch", pose.pitch_deg, HEAD_PITCH_DEG, "lower their chin", "raise their chin"),
+    ]
+
+
+def expression_checks(blendshapes: Mapping[str, float]) -> list[Check]:
+    """The expression gates, from MediaPipe's blendshape scores (0–1; a missing score counts as 0).
+
+    Returns:
+        expression_smile, expression_jaw_open, expression_brows_raised, expression_squint, eyes_open,
+        expression_mouth_sideways, expression_pucker and expression_cheek_puff, in that order.
+    """
+    return [
         _graded("expression_smile", _mean(blendshapes, "mouthSmileLeft", "mouthSmileRight"), SMILE, "score",
                 "Ask the client to relax the mouth: neutral face, lips gently closed."),
         _graded("expression_jaw_open", blendshapes.get("jawOpen", 0.0), JAW_OPEN, "score",
@@ -165,14 +217,14 @@ def photo_checks(
                 "Ask the client to relax the eyes: they are squinting (is the light too bright?)."),
         _graded("eyes_open", max(blendshapes.get("eyeBlinkLeft", 0.0), blendshapes.get("eyeBlinkRight", 0.0)),
                 EYES_CLOSED, "score", "Retake with both eyes open, looking at the lens."),
-        _graded_low("sharpness", sharpness(small, _face_mask(aligned)), SHARPNESS, "ratio",
-                    "The face is blurred: hold the camera steady and tap on the face to focus."),
-        *_exposure_checks(small, mask),
-        _colour_check(small, mask, greyscale),
-        _graded("faces_in_photo", float(faces_found), (1.0, math.inf), "faces",
-                f"{faces_found} faces found: the largest was analysed. Photograph the client alone."),
+        _graded("expression_mouth_sideways", _max(blendshapes, "mouthLeft", "mouthRight", "jawLeft", "jawRight"),
+                MOUTH_SIDEWAYS, "score",
+                "Ask the client to relax the mouth and jaw: they are pulled to one side. Lips gently closed, centred."),
+        _graded("expression_pucker", _max(blendshapes, "mouthPucker", "mouthFunnel"), MOUTH_PUCKER, "score",
+                "Ask the client to relax the lips: they are pursed or rounded."),
+        _graded("expression_cheek_puff", blendshapes.get("cheekPuff", 0.0), CHEEK_PUFF, "score",
+                "Ask the client to breathe out and relax the cheeks: they are puffed."),
     ]
-    return checks
 
 
 def baseline_checks(current: LightingSignature, baseline: LightingSignature) -> list[Check]:
@@ -337,5 +389,9 @@ def _graded_low(name: str, value: float, limits: tuple[float, float], unit: str,
     return Check(name, status, float(value), warn_below, unit, "" if status is Status.PASS else fix)
 
 
-def _mean(scores: dict[str, float], *names: str) -> float:
+def _mean(scores: Mapping[str, float], *names: str) -> float:
     return float(np.mean([scores.get(name, 0.0) for name in names]))
+
+
+def _max(scores: Mapping[str, float], *names: str) -> float:
+    return max(scores.get(name, 0.0) for name in names)

@@ -19,6 +19,7 @@ __all__ = [
     "LEFT_BROW",
     "LEFT_EYE",
     "MIRROR_PAIRS",
+    "MIRROR_PERMUTATION",
     "OUTER_LIPS",
     "RIGHT_BROW",
     "RIGHT_EYE",
@@ -52,3 +53,10 @@ MIRROR_PAIRS: tuple[tuple[int, int], ...] = tuple(
     (right, left) for right, left in _INDICES["mirror_pairs_468"] + _INDICES["mirror_pairs_iris"]
 )
 """(client's right index, client's left index) for every bilateral landmark, irises included."""
+
+MIRROR_PERMUTATION: tuple[int, ...] = tuple(
+    {**{right: left for right, left in MIRROR_PAIRS}, **{left: right for right, left in MIRROR_PAIRS}}.get(i, i)
+    for i in range(LANDMARK_COUNT)
+)
+"""Index of each landmark's partner on the other side of the face (midline points are their own partner): the
+landmarks of a horizontally mirrored photo, taken in this order, are the original face's, point for point."""

@@ -152,3 +152,71 @@ def test_records_commands_export_import_cleanup_and_report_by_client_name(
     assert main(["import", str(tmp_path / "c.zip")], out=printed) == 0 and "imported C-042" in printed.getvalue()
     assert main(["cleanup"], out=io.StringIO()) == 0
     assert main(["report", "nobody", "--out", str(tmp_path / "x.pdf")], out=io.StringIO()) == 2
+
+
+def test_series_analyses_each_photo_once_and_measures_its_skin_once(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import progress.analysis
+    from progress.landmarks import FaceLandmarker
+
+    calls = {"detect": 0, "skin": 0}
+    detect, measure_skin = FaceLandmarker.detect, progress.analysis.measure_skin
+
+    def counted_detect(self: FaceLandmarker, image: np.ndarray, **options: object) -> object:
+        calls["detect"] += 1
+        return detect(self, image, **options)  # type: ignore[arg-type]
+
+    def counted_skin(*arguments: object, **options: object) -> object:
+        calls["skin"] += 1
+        return measure_skin(*arguments, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FaceLandmarker, "detect", counted_detect)
+    monkeypatch.setattr(progress.analysis, "measure_skin", counted_skin)
+    demo = sorted((Path(__file__).parents[1] / "sample_images" / "demo_client").glob("*.jpg"))
+    for folder, photos in (("a_later", demo[2:4]), ("b_earlier", demo[:1])):  # the baseline is in the last folder
+        (tmp_path / "client" / folder).mkdir(parents=True)
+        for photo in photos:
+            shutil.copy(photo, tmp_path / "client" / folder / photo.name)
+    assert main(["series", str(tmp_path / "client"), "--json", str(tmp_path / "s.json")], out=io.StringIO()) == 0
+    assert calls == {"detect": 3, "skin": 3}  # before issue 13: every later photo's skin was measured twice
+    sessions = json.loads((tmp_path / "s.json").read_text())["sessions"]
+    assert [s["label"] for s in sessions] == ["b_earlier", "a_later"]
+
+
+def test_pictures_of_a_stored_client_do_not_run_the_landmarker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client_photo: np.ndarray, landmarker: object
+) -> None:
+    from pypdf import PdfReader
+
+    from progress.landmarks import Detection, FaceLandmarker
+    from progress.practice import aligned_photo, store_and_analyze
+    from progress.store import Store
+
+    monkeypatch.setenv("PROGRESS_DATA_FOLDER", str(tmp_path / "practice"))
+    monkeypatch.delenv("PROGRESS_DATABASE_URL", raising=False)
+    with Store() as store:
+        client = store.create_client("C-043", consent_clinical=True)
+        outcomes = [store_and_analyze(store, landmarker, store.add_session(client.id).id,  # type: ignore[arg-type]
+                                      [(f"s{day}.jpg", encode(client_photo, quality=90 - day))])[0]
+                    for day in range(2)]
+    calls = []
+    monkeypatch.setattr(FaceLandmarker, "detect",
+                        lambda self, image, **options: calls.append(image) or Detection(face=None, faces_found=0))
+    with Store() as store:
+        for outcome in outcomes:  # what the before/after view and the time-lapse show
+            assert outcome.photo_id is not None and outcome.result.aligned is not None
+            aligned = aligned_photo(store, landmarker, outcome.photo_id)  # type: ignore[arg-type]
+            assert aligned is not None
+            np.testing.assert_array_equal(aligned.landmarks, outcome.result.aligned.landmarks)
+            np.testing.assert_array_equal(aligned.transform, outcome.result.aligned.transform)
+            np.testing.assert_array_equal(aligned.image, outcome.result.aligned.image)
+            assert aligned.residual_px == pytest.approx(outcome.result.aligned.residual_px, abs=1e-4)
+    assert main(["report", "C-043", "--out", str(tmp_path / "r.pdf")], out=io.StringIO()) == 0
+    assert PdfReader(tmp_path / "r.pdf").pages[0].images  # the aligned faces, warped from the stored geometry
+    assert calls == []
+    with Store() as store:  # an analysis by another version of the algorithm: the face is searched for again
+        store.save_analysis(outcomes[0].photo_id, outcomes[0].result, "an older version")  # type: ignore[arg-type]
+        assert aligned_photo(store, landmarker, outcomes[0].photo_id) is None  # type: ignore[arg-type]
+    assert len(calls) == 1
