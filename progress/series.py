@@ -1,20 +1,33 @@
 """A client's treatment series: per-metric session values, change since baseline, trend, noise and verdicts.
 
-The statistics follow ``../shared/reference/metrics.md`` §5:
+The statistics follow ``../shared/reference/metrics.md`` §5, with the noise measured on real faces
+(``docs/noise.md``):
 
 - A session's value per metric is the median of its usable photos (a photo is unusable for a metric when a
   capture check the metric depends on fails, or when the photo could not be analysed at all).
-- Measurement noise per metric is the pooled within-session SD of repeat photos,
-  SEM = √[Σₛ Σᵣ (yₛᵣ − ȳₛ)² / Σₛ (kₛ − 1)], when the series has at least ``MIN_REPEAT_DF`` degrees of freedom of
-  repeats; otherwise the project's documented default (:mod:`progress.noise`).
-- Change since baseline = latest session − first session, with its minimal detectable change
-  MDC95 = 1.96 · SEM · √(1/k_first + 1/k_latest) (= 1.96·√2·SEM for one photo a session).
-- Trend: OLS slope of session values on days (or session index when dates are missing) with its 95 % CI, and
-  Theil–Sen as a robust cross-check.
-- A change is called only when |change| > MDC95 **and** the OLS trend's CI excludes zero in the same direction
-  (and for secondary metrics, when the trend survives Benjamini–Hochberg false-discovery control at 5 % across
-  the secondary metrics). Primary metrics (up to five, chosen by the practitioner) are pre-declared and tested
-  alone.
+- **Noise has two parts.** σ_w, the within-sitting SD of one photo: the pooled SD of this series' repeat photos,
+  √[Σₛ Σᵣ (yₛᵣ − ȳₛ)² / Σₛ (kₛ − 1)], when they give at least ``MIN_REPEAT_DF`` degrees of freedom, else the
+  documented default (:func:`progress.noise.default_noise`). σ_day, the day-to-day SD a session adds on top
+  (:func:`progress.noise.default_day_noise`, a floor measured on real repeat captures). A session value with k
+  photos scatters by σ_session = √(σ_day² + σ_w²/k) at least; where the series can say more, its own estimate
+  is used when larger: the SD of the baseline sessions' values when two or more sessions precede the first
+  treatment (``baseline_sessions``), else the residual SD of the session values around their trend
+  (n − 2 degrees of freedom, from ``MIN_SCATTER_SESSIONS`` sessions on).
+- Baseline = the mean of the baseline sessions (the first usable session by default); change = latest − baseline,
+  with MDC95 = 1.96 · √(Var latest + Var baseline) from the σ_session above (= 1.96·√2·σ_session for one baseline
+  session).
+- Trend: OLS slope of session values on days (or session index when dates are missing); its standard error is
+  the larger of the regression's own and σ_session / √Σ(t − t̄)², with a t-based 95 % CI on n − 2 degrees of
+  freedom; Theil–Sen as a robust cross-check.
+- A change is called only when (i) |change| > MDC95, (ii) the trend's CI excludes zero in the same direction, and
+  so does the Theil–Sen slope's 95 % CI (robust to one bad session, such as a baseline photo that was off),
+  (iii) it persists: the session before the latest is also beyond the MDC95 in that direction (from
+  ``MIN_PERSISTENCE_SESSIONS`` sessions on), and (iv) multiplicity: a primary metric (at most five, declared by
+  the practitioner) is tested alone; a secondary metric's trend p must survive Benjamini–Hochberg at 5 % within
+  its pre-declared family (:func:`metric_family`: metric family × region group, a handful of metrics each).
+  A negative control is a warning and is tested alone and more sensitively: it has moved when its OLS trend's CI
+  (against the realistic noise) excludes zero; then every called change is "unreliable" (capture changed).
+- Every metric says which rule decided its verdict (:class:`Rule`); :mod:`progress.summary` puts it into words.
 """
 
 from __future__ import annotations
@@ -30,12 +43,14 @@ from scipy import stats
 
 from progress.analysis import PhotoResult, compare_with_baseline
 from progress.catalogue import Better, MetricSpec, catalogue
-from progress.noise import default_noise
+from progress.noise import default_day_noise, default_noise
 from progress.quality import Status
 
 __all__ = [
     "MAX_PRIMARY_METRICS",
     "MetricSeries",
+    "NoiseSource",
+    "Rule",
     "SeriesResult",
     "Session",
     "Verdict",
@@ -44,17 +59,25 @@ __all__ = [
     "exclusion_reason",
     "group_sessions",
     "linear_trend",
+    "metric_family",
     "minimal_detectable_change",
     "pooled_within_session_sd",
+    "region_group",
+    "session_noise",
     "with_baseline",
 ]
 
 MIN_SESSIONS = 3
 """Fewer usable sessions than this: not enough data for a verdict."""
 MIN_REPEAT_DF = 4
-"""Degrees of freedom of repeat photos needed to use the series' own noise instead of the default."""
+"""Degrees of freedom of repeat photos needed to use the series' own within-sitting noise instead of the default."""
+MIN_SCATTER_SESSIONS = 5
+"""From this many usable sessions on, the residual scatter around the trend (n − 2 ≥ 3 df) may raise the noise."""
+MIN_PERSISTENCE_SESSIONS = 4
+"""From this many usable sessions on, a change must also show in the session before the latest."""
 MAX_PRIMARY_METRICS = 5
 FALSE_DISCOVERY_RATE = 0.05
+ALPHA = 0.05
 DRIFT_CHECKS = ("lighting_change", "light_direction_change", "camera_distance_change")
 """Baseline comparisons: a metric that depends on one of them is unreliable when it warns in half the sessions."""
 
@@ -68,6 +91,30 @@ class Verdict(StrEnum):
     NO_CLEAR_CHANGE = "no clear change"
     NOT_ENOUGH_DATA = "not enough data"
     UNRELIABLE = "unreliable"
+
+
+class Rule(StrEnum):
+    """The rule that decided a metric's verdict (:func:`progress.summary.rule_sentence` says it in words)."""
+
+    NOT_ENOUGH_DATA = "not_enough_data"  # fewer than MIN_SESSIONS usable sessions
+    CONDITIONS_DRIFTED = "conditions_drifted"  # a lighting or distance check warned in half the sessions
+    CAPTURE_CHANGED = "capture_changed"  # a negative control moved: called changes are not trusted
+    WITHIN_NOISE = "within_noise"  # |change| ≤ MDC95
+    NO_TREND = "no_trend"  # the OLS or Theil–Sen trend's CI includes zero or points the other way
+    NOT_PERSISTENT = "not_persistent"  # the session before the latest was not beyond the noise too
+    FAMILY_FALSE_DISCOVERY = "family_false_discovery"  # a secondary that did not survive BH in its family
+    PRIMARY_TEST = "primary_test"  # called: a primary metric, tested alone
+    FAMILY_TEST = "family_test"  # called: a secondary metric, surviving BH in its family
+    CONTROL_TEST = "control_test"  # called: a negative control, tested alone
+
+
+class NoiseSource(StrEnum):
+    """Where a noise figure came from."""
+
+    REPEATS = "repeats"  # this series' repeat photos (within-sitting)
+    DEFAULT = "default"  # the project's default measured on real repeat captures (progress.noise)
+    BASELINE_SESSIONS = "baseline sessions"  # the scatter of this client's pre-treatment sessions
+    SERIES_SCATTER = "series scatter"  # the residual scatter of the session values around their trend
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +140,23 @@ class MetricSeries:
         spec: The metric's catalogue entry.
         values: Session value (median of usable photos) per session, NaN where none was usable.
         photo_counts: Usable photos per session.
-        noise: Measurement noise (SEM of one photo), in the metric's unit.
-        noise_source: "repeats" (this series' repeat photos) or "default" (the project's measured default).
-        baseline, latest: First and last usable session values.
+        noise: Within-sitting SD of one photo (σ_w), in the metric's unit.
+        noise_source: Where σ_w came from (repeats or default).
+        baseline, latest: Baseline (mean of the baseline sessions' values) and the last usable session value.
         change: latest − baseline.
-        minimal_detectable_change: MDC95 of that change.
+        minimal_detectable_change: MDC95 of that change, from ``session_noise``.
         slope_per_day, slope_low, slope_high: OLS trend and its 95 % CI (per day, or per session when undated).
         theil_sen_slope: Median of pairwise slopes (robust cross-check).
-        p_value, adjusted_p_value: The trend's two-sided p, and after Benjamini–Hochberg (secondary metrics).
+        theil_sen_low, theil_sen_high: Its 95 % CI (``scipy.stats.theilslopes``), NaN with fewer than 3 sessions.
+        p_value, adjusted_p_value: The trend's two-sided p, and after Benjamini–Hochberg within its family
+            (secondary metrics; equal to ``p_value`` otherwise).
         primary: Chosen by the practitioner as one of the client's primary metrics.
         verdict: What can be said.
-        reasons: Why, in plain sentences (exclusions, noise source, what failed).
+        reasons: Plain sentences on what was left out and why a verdict could not be given.
+        session_noise: σ_session, the SD of one session's value used for the MDC95 and the trend (≥ the floor).
+        session_noise_source: DEFAULT (the floor √(σ_day² + σ_w²/k)), BASELINE_SESSIONS or SERIES_SCATTER.
+        family: The pre-declared family a secondary metric is corrected in (:func:`metric_family`).
+        rule: The rule that decided the verdict.
     """
 
     spec: MetricSpec
@@ -124,6 +177,12 @@ class MetricSeries:
     primary: bool
     verdict: Verdict
     reasons: tuple[str, ...]
+    session_noise: float = math.nan
+    session_noise_source: NoiseSource = NoiseSource.DEFAULT
+    family: str = ""
+    rule: Rule = Rule.NO_TREND
+    theil_sen_low: float = math.nan
+    theil_sen_high: float = math.nan
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +195,7 @@ class SeriesResult:
         trend_unit: "day" or "session" (when any session has no date).
         controls_moved: Negative-control metrics that changed, which makes every called change unreliable.
         notes: Series-level remarks (undated sessions, excluded photos, ...).
+        baseline_sessions: How many leading sessions were the baseline (before the first treatment).
     """
 
     sessions: tuple[Session, ...]
@@ -143,6 +203,35 @@ class SeriesResult:
     trend_unit: str
     controls_moved: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    baseline_sessions: int = 1
+
+
+_REGION_GROUPS = {
+    "forehead": "forehead", "glabella": "forehead", "cheek_left": "cheeks", "cheek_right": "cheeks",
+    "undereye_left": "under-eyes", "undereye_right": "under-eyes", "crows_feet_left": "eye corners",
+    "crows_feet_right": "eye corners", "nasolabial_left": "nasolabial folds", "nasolabial_right": "nasolabial folds",
+    "chin": "chin", "face": "whole face",
+}  # fmt: skip
+
+
+def region_group(region: str | None) -> str:
+    """The region group a metric's region belongs to: left and right together, forehead with glabella; landmark
+    metrics (a side or no region) are "face shape"."""
+    return _REGION_GROUPS.get(region or "", "face shape")
+
+
+def metric_family(spec: MetricSpec) -> str:
+    """The pre-declared multiplicity family of a secondary metric: ``"<family> · <region group>"``.
+
+    The one place families are defined (e.g. ``"redness · cheeks"`` holds the eight cheek redness metrics);
+    switch it here to key families by concern instead.
+
+    Examples:
+        >>> from progress.catalogue import catalogue
+        >>> metric_family(next(s for s in catalogue() if s.name == "redness.a_star.cheek_left"))
+        'redness · cheeks'
+    """
+    return f"{spec.family} · {region_group(spec.region)}"
 
 
 def group_sessions(results: Sequence[PhotoResult], labels: Sequence[str] | None = None) -> list[Session]:
@@ -205,7 +294,9 @@ def pooled_within_session_sd(groups: Sequence[Sequence[float]]) -> tuple[float, 
 
 
 def minimal_detectable_change(noise: float, photos_first: int = 1, photos_latest: int = 1) -> float:
-    """MDC95 of the difference of two session values: 1.96 · SEM · √(1/k₁ + 1/k₂).
+    """MDC95 of the difference of two session values from within-sitting noise alone: 1.96 · SEM · √(1/k₁ + 1/k₂).
+
+    :func:`analyze_series` adds the day-to-day part (:func:`session_noise`); this is the textbook formula.
 
     Examples:
         >>> round(minimal_detectable_change(1.0), 4)  # 1.96·√2
@@ -216,8 +307,23 @@ def minimal_detectable_change(noise: float, photos_first: int = 1, photos_latest
     return 1.96 * noise * math.sqrt(1 / max(photos_first, 1) + 1 / max(photos_latest, 1))
 
 
-def linear_trend(times: Sequence[float], values: Sequence[float]) -> tuple[float, float, float, float]:
+def session_noise(within: float, day: float, photos: int = 1) -> float:
+    """SD of one session's value: √(σ_day² + σ_w²/k) for k photos (the median of k photos taken as their mean).
+
+    Examples:
+        >>> round(session_noise(2.0, 1.0, 4), 6)  # √(1 + 4/4)
+        1.414214
+    """
+    return math.sqrt(day**2 + within**2 / max(photos, 1))
+
+
+def linear_trend(times: Sequence[float], values: Sequence[float], *, noise: float = 0.0
+                 ) -> tuple[float, float, float, float]:
     """OLS slope with its two-sided 95 % CI (t with n − 2 df) and p-value.
+
+    Args:
+        times, values: The points.
+        noise: A floor on the SD of one value: the slope's standard error is at least noise / √Σ(t − t̄)².
 
     Returns:
         (slope, low, high, p); NaNs when fewer than 3 points.
@@ -231,9 +337,12 @@ def linear_trend(times: Sequence[float], values: Sequence[float]) -> tuple[float
     if len(x) < 3 or np.ptp(x) == 0:
         return math.nan, math.nan, math.nan, math.nan
     fit = stats.linregress(x, y)
-    margin = float(stats.t.ppf(0.975, len(x) - 2)) * float(fit.stderr)
-    p_value = float(fit.pvalue) if np.isfinite(fit.pvalue) else (0.0 if fit.stderr == 0 else 1.0)
-    return float(fit.slope), float(fit.slope) - margin, float(fit.slope) + margin, p_value
+    floor = noise / math.sqrt(float(((x - x.mean()) ** 2).sum())) if math.isfinite(noise) else 0.0
+    error = max(float(fit.stderr), floor)
+    slope, degrees = float(fit.slope), len(x) - 2
+    margin = float(stats.t.ppf(0.975, degrees)) * error
+    p_value = float(2 * stats.t.sf(abs(slope) / error, degrees)) if error > 0 else float(slope == 0)
+    return slope, slope - margin, slope + margin, p_value
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
@@ -255,7 +364,11 @@ def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
 
 
 def analyze_series(
-    sessions: Sequence[Session], *, primary: Sequence[str] = (), metrics: Sequence[MetricSpec] | None = None
+    sessions: Sequence[Session],
+    *,
+    primary: Sequence[str] = (),
+    metrics: Sequence[MetricSpec] | None = None,
+    baseline_sessions: int = 1,
 ) -> SeriesResult:
     """Turn a client's analysed photos, grouped into sessions, into per-metric changes, trends and verdicts.
 
@@ -263,31 +376,41 @@ def analyze_series(
         sessions: From :func:`group_sessions` (date order).
         primary: Up to five metric names the practitioner chose for this client.
         metrics: The metrics to report (default: the whole catalogue).
+        baseline_sessions: How many leading sessions came before the first treatment (or were marked as
+            baseline by the practitioner). Two or more: the baseline is their mean and their scatter is this
+            client's own day-to-day noise.
 
     Returns:
         The frozen series result.
 
     Raises:
-        ValueError: More than five primary metrics, or a name that is not in the catalogue.
+        ValueError: More than five primary metrics, a name that is not in the catalogue, or fewer than one
+            baseline session.
     """
     specs = list(metrics if metrics is not None else catalogue())
     known = {spec.name for spec in specs}
     if len(primary) > MAX_PRIMARY_METRICS or not set(primary) <= known:
         raise ValueError(
             f"Choose at most {MAX_PRIMARY_METRICS} primary metrics from the catalogue, got {list(primary)}.")
+    if baseline_sessions < 1:
+        raise ValueError(f"At least one baseline session is needed, got {baseline_sessions}.")
     times, trend_unit = _session_times(sessions)
-    drafts = {spec.name: _draft(spec, sessions, times, primary=spec.name in primary) for spec in specs}
-    secondary = [name for name, draft in drafts.items() if not draft.primary]
-    for name, adjusted in zip(secondary, benjamini_hochberg([drafts[n].p_value for n in secondary]), strict=True):
-        drafts[name] = _with(drafts[name], adjusted_p_value=adjusted)
+    drafts = {spec.name: _draft(spec, sessions, times, primary=spec.name in primary, baseline_count=baseline_sessions)
+              for spec in specs}
+    families: dict[str, list[str]] = {}
+    for name, draft in drafts.items():
+        if not draft.primary and not draft.spec.negative_control:
+            families.setdefault(draft.family, []).append(name)
+    for members in families.values():
+        for name, adjusted in zip(members, benjamini_hochberg([drafts[n].p_value for n in members]), strict=True):
+            drafts[name] = _with(drafts[name], adjusted_p_value=adjusted)
     decided = {name: _decide(draft) for name, draft in drafts.items()}
     moved = tuple(name for name, result in decided.items()
                   if result.spec.negative_control and result.verdict is Verdict.CHANGED)
     if moved:
         decided = {name: _distrust(result, moved) for name, result in decided.items()}
-    notes = _notes(sessions)
     return SeriesResult(sessions=tuple(sessions), metrics=decided, trend_unit=trend_unit, controls_moved=moved,
-                        notes=notes)
+                        notes=_notes(sessions), baseline_sessions=baseline_sessions)
 
 
 def _session_times(sessions: Sequence[Session]) -> tuple[list[float], str]:
@@ -311,7 +434,24 @@ def exclusion_reason(photo: PhotoResult, spec: MetricSpec) -> str | None:
     return f"{photo.path}: {', '.join(failed)} failed" if failed else None
 
 
-def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float], *, primary: bool) -> MetricSeries:
+@dataclass(frozen=True, slots=True)
+class _Noise:
+    """The noise of one metric in one series: σ_w, σ_day and the series' own session-level estimate (or NaN)."""
+
+    within: float
+    within_source: NoiseSource
+    day: float
+    scatter: float
+    scatter_source: NoiseSource
+
+    def session(self, photos: int) -> float:
+        """SD of a session value with ``photos`` photos: the floor, or the series' own estimate when larger."""
+        floor = session_noise(self.within, self.day, photos)
+        return max(floor, self.scatter) if math.isfinite(self.scatter) else floor
+
+
+def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float], *, primary: bool,
+           baseline_count: int) -> MetricSeries:
     """Everything but the verdict."""
     groups: list[list[float]] = []
     reasons: list[str] = []
@@ -326,35 +466,73 @@ def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float]
         groups.append(kept)
     values = [float(np.median(g)) if g else math.nan for g in groups]
     counts = [len(g) for g in groups]
-    repeat_sd, degrees = pooled_within_session_sd(groups)
-    if degrees >= MIN_REPEAT_DF:
-        noise, source = repeat_sd, "repeats"
-    else:
-        noise, source = default_noise(spec.name), "default"
-        reasons.append(f"noise from the project's default ({degrees} repeat degrees of freedom in this series)")
     usable = [i for i, v in enumerate(values) if math.isfinite(v)]
+    base = [i for i in usable if i < baseline_count] or usable[:1]
+    noise = _noise(spec.name, groups, values, times, usable, base)
+    if noise.within_source is NoiseSource.DEFAULT:
+        degrees = pooled_within_session_sd(groups)[1]
+        reasons.append(f"within-session noise from the project's default ({degrees} repeat degrees of freedom "
+                       "in this series, scattering less than the default if any)")
+    typical = int(np.median([counts[i] for i in usable])) if usable else 1
+    session_sd = noise.session(typical)
+    scatter_source = (noise.scatter_source if math.isfinite(noise.scatter)
+                      and noise.scatter > session_noise(noise.within, noise.day, typical) else NoiseSource.DEFAULT)
     if usable:
-        first, last = usable[0], usable[-1]
-        baseline, latest = values[first], values[last]
-        mdc = minimal_detectable_change(noise, counts[first], counts[last])
+        latest = values[usable[-1]]
+        baseline = float(np.mean([values[i] for i in base]))
+        mdc = _mdc(noise, counts[usable[-1]], [counts[i] for i in base])
     else:
         baseline = latest = mdc = math.nan
-    slope, low, high, p_value = linear_trend([times[i] for i in usable], [values[i] for i in usable])
-    theil = _theil_sen([times[i] for i in usable], [values[i] for i in usable])
+    slope, low, high, p_value = linear_trend([times[i] for i in usable], [values[i] for i in usable],
+                                             noise=session_noise(noise.within, noise.day, typical))
+    theil, theil_low, theil_high = _theil_sen([times[i] for i in usable], [values[i] for i in usable])
     drift = _drift_reason(spec, sessions)
     if drift:
         reasons.append(drift)
-    return MetricSeries(spec=spec, values=tuple(values), photo_counts=tuple(counts), noise=noise, noise_source=source,
-                        baseline=baseline, latest=latest, change=latest - baseline, minimal_detectable_change=mdc,
-                        slope_per_day=slope, slope_low=low, slope_high=high, theil_sen_slope=theil,
+    return MetricSeries(spec=spec, values=tuple(values), photo_counts=tuple(counts), noise=noise.within,
+                        noise_source=noise.within_source, baseline=baseline, latest=latest, change=latest - baseline,
+                        minimal_detectable_change=mdc, slope_per_day=slope, slope_low=low, slope_high=high,
+                        theil_sen_slope=theil, theil_sen_low=theil_low, theil_sen_high=theil_high,
                         p_value=p_value, adjusted_p_value=p_value, primary=primary,
-                        verdict=Verdict.UNRELIABLE if drift else Verdict.NO_CLEAR_CHANGE, reasons=tuple(reasons))
+                        verdict=Verdict.UNRELIABLE if drift else Verdict.NO_CLEAR_CHANGE, reasons=tuple(reasons),
+                        session_noise=session_sd, session_noise_source=scatter_source, family=metric_family(spec),
+                        rule=Rule.CONDITIONS_DRIFTED if drift else Rule.NO_TREND)
 
 
-def _theil_sen(times: Sequence[float], values: Sequence[float]) -> float:
+def _noise(name: str, groups: Sequence[Sequence[float]], values: Sequence[float], times: Sequence[float],
+           usable: Sequence[int], base: Sequence[int]) -> _Noise:
+    repeat_sd, degrees = pooled_within_session_sd(groups)
+    if degrees >= MIN_REPEAT_DF and not repeat_sd <= default_noise(name):
+        within, source = repeat_sd, NoiseSource.REPEATS
+    else:
+        within, source = default_noise(name), NoiseSource.DEFAULT
+    scatter, scatter_source = math.nan, NoiseSource.DEFAULT
+    if len(base) >= 2:
+        scatter = float(np.std([values[i] for i in base], ddof=1))
+        scatter_source = NoiseSource.BASELINE_SESSIONS
+    if len(usable) >= MIN_SCATTER_SESSIONS:
+        x = np.array([times[i] for i in usable])
+        y = np.array([values[i] for i in usable])
+        if np.ptp(x) > 0:
+            slope, intercept = np.polyfit(x, y, 1)
+            residual = float(np.sqrt(((y - (slope * x + intercept)) ** 2).sum() / (len(x) - 2)))
+            if not math.isfinite(scatter) or residual > scatter:
+                scatter, scatter_source = residual, NoiseSource.SERIES_SCATTER
+    return _Noise(within, source, default_day_noise(name), scatter, scatter_source)
+
+
+def _mdc(noise: _Noise, photos_latest: int, photos_baseline: Sequence[int]) -> float:
+    """1.96 · √(Var latest + Var mean of the baseline sessions)."""
+    baseline_variance = sum(noise.session(k) ** 2 for k in photos_baseline) / len(photos_baseline) ** 2
+    return 1.96 * math.sqrt(noise.session(photos_latest) ** 2 + baseline_variance)
+
+
+def _theil_sen(times: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:
+    """Theil–Sen slope and its 95 % CI; NaNs with fewer than 3 points."""
     if len(times) < 3 or np.ptp(times) == 0:
-        return math.nan
-    return float(stats.theilslopes(values, times, alpha=0.95).slope)
+        return math.nan, math.nan, math.nan
+    fit = stats.theilslopes(values, times, alpha=0.95)
+    return float(fit.slope), float(fit.low_slope), float(fit.high_slope)
 
 
 def _drift_reason(spec: MetricSpec, sessions: Sequence[Session]) -> str | None:
@@ -371,6 +549,15 @@ def _drift_reason(spec: MetricSpec, sessions: Sequence[Session]) -> str | None:
     return None
 
 
+def _persists(draft: MetricSeries) -> bool:
+    """The session before the latest is beyond the baseline by more than the MDC95 in the change's direction."""
+    usable = [i for i, v in enumerate(draft.values) if math.isfinite(v)]
+    if len(usable) < MIN_PERSISTENCE_SESSIONS:
+        return True
+    before = draft.values[usable[-2]] - draft.baseline
+    return before * draft.change > 0 and abs(before) > draft.minimal_detectable_change
+
+
 def _decide(draft: MetricSeries) -> MetricSeries:
     usable_sessions = sum(1 for v in draft.values if math.isfinite(v))
     if usable_sessions < MIN_SESSIONS:
@@ -378,27 +565,44 @@ def _decide(draft: MetricSeries) -> MetricSeries:
                          for check in reason.rsplit(": ", 1)[-1].removesuffix(" failed").split(", ")})
         why = f"; photos left out because {', '.join(failed).replace('_', ' ')} failed" if failed else ""
         shortfall = f"{usable_sessions} usable sessions, at least {MIN_SESSIONS} needed{why}"
-        return _with(draft, verdict=Verdict.NOT_ENOUGH_DATA, reasons=(*draft.reasons, shortfall))
+        return _with(draft, verdict=Verdict.NOT_ENOUGH_DATA, rule=Rule.NOT_ENOUGH_DATA,
+                     reasons=(*draft.reasons, shortfall))
     if draft.verdict is Verdict.UNRELIABLE:
         return draft
-    beyond_noise = abs(draft.change) > draft.minimal_detectable_change
-    trend_up, trend_down = draft.slope_low > 0, draft.slope_high < 0
-    agrees = (trend_up and draft.change > 0) or (trend_down and draft.change < 0)
-    significant = draft.primary or draft.adjusted_p_value < FALSE_DISCOVERY_RATE
-    if not (beyond_noise and agrees and significant):
-        return _with(draft, verdict=Verdict.NO_CLEAR_CHANGE)
+    agrees = ((draft.slope_low > 0 and draft.theil_sen_low > 0 and draft.change > 0)
+              or (draft.slope_high < 0 and draft.theil_sen_high < 0 and draft.change < 0))
+    if draft.spec.negative_control:  # a warning, so more sensitive: the trend alone, against the realistic noise
+        rule = Rule.CONTROL_TEST if draft.slope_low > 0 or draft.slope_high < 0 else Rule.NO_TREND
+        return _with(draft, verdict=Verdict.CHANGED if rule is Rule.CONTROL_TEST else Verdict.NO_CLEAR_CHANGE,
+                     rule=rule)
+    if not abs(draft.change) > draft.minimal_detectable_change:
+        rule = Rule.WITHIN_NOISE
+    elif not agrees:
+        rule = Rule.NO_TREND
+    elif not _persists(draft):
+        rule = Rule.NOT_PERSISTENT
+    elif draft.spec.negative_control:
+        rule = Rule.CONTROL_TEST
+    elif draft.primary:
+        rule = Rule.PRIMARY_TEST
+    elif draft.adjusted_p_value < FALSE_DISCOVERY_RATE:
+        rule = Rule.FAMILY_TEST
+    else:
+        rule = Rule.FAMILY_FALSE_DISCOVERY
+    if rule not in (Rule.CONTROL_TEST, Rule.PRIMARY_TEST, Rule.FAMILY_TEST):
+        return _with(draft, verdict=Verdict.NO_CLEAR_CHANGE, rule=rule)
     better = draft.spec.better
     if better is Better.NEITHER:
-        return _with(draft, verdict=Verdict.CHANGED)
+        return _with(draft, verdict=Verdict.CHANGED, rule=rule)
     improved = (draft.change > 0) == (better is Better.HIGHER)
-    return _with(draft, verdict=Verdict.IMPROVED if improved else Verdict.WORSENED)
+    return _with(draft, verdict=Verdict.IMPROVED if improved else Verdict.WORSENED, rule=rule)
 
 
 def _distrust(result: MetricSeries, moved: tuple[str, ...]) -> MetricSeries:
-    if result.verdict not in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED):
+    if result.spec.negative_control or result.verdict not in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED):
         return result
     reason = f"negative controls moved ({', '.join(moved)}): the measurement itself changed"
-    return _with(result, verdict=Verdict.UNRELIABLE, reasons=(*result.reasons, reason))
+    return _with(result, verdict=Verdict.UNRELIABLE, rule=Rule.CAPTURE_CHANGED, reasons=(*result.reasons, reason))
 
 
 def _with(result: MetricSeries, **changes: object) -> MetricSeries:

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from progress.align import CANONICAL_INTER_PUPILLARY_PX
-from progress.catalogue import Better, MetricSpec
 from progress.colour import delta_e_2000, individual_typology_angle, srgb_to_lab, srgb_to_linear
+from progress.metric_spec import Better, MetricSpec
 from progress.regions import FACE_OVAL, LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, ROI_POLYGONS
 
 __all__ = [
@@ -67,7 +67,7 @@ RED_AREA_MARGIN = 4.0
 
 NON_SKIN_LIGHTNESS = 25.0
 NON_SKIN_CHROMA = 15.0
-"""Distances from the cheeks' median colour beyond which a pixel is not skin (hair, brows, fabric, shadow)."""
+"""Distances from a region's own median colour beyond which a pixel is not skin (hair, brows, fabric, shadow)."""
 
 _EXCLUSION_GROWTH_MM = 2.0
 _EROSION_MM = 2.0
@@ -220,13 +220,15 @@ def _prepare(image: np.ndarray, landmarks: np.ndarray) -> _Face:
     half_regions = {name: mask[::2, ::2] for name, mask in regions.items()}
     specular = np.maximum(np.maximum(crop[..., 0], crop[..., 1]), crop[..., 2]) >= 250
     skin_like = _skin_like(lab, half_regions, specular[::2, ::2])
-    full_skin_like = cv2.resize(skin_like.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+    full_skin_like = {name: cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+                      .astype(bool) for name, mask in skin_like.items()}
     return _Face(
         luminance=luminance,
-        masks=_trimmed(regions, ~specular & full_skin_like.astype(bool), luminance),
+        masks=_trimmed({name: mask & full_skin_like[name] for name, mask in regions.items()}, ~specular, luminance),
         lab=lab,
         linear=linear,
-        colour_masks=_trimmed(half_regions, ~specular[::2, ::2] & skin_like, linear @ _LUMINANCE_WEIGHTS),
+        colour_masks=_trimmed({name: mask & skin_like[name] for name, mask in half_regions.items()},
+                              ~specular[::2, ::2], linear @ _LUMINANCE_WEIGHTS),
         landmarks=shifted,
     )
 
@@ -271,15 +273,15 @@ def _colour_metrics(face: _Face, reference: SkinReference) -> dict[str, float]:
 def _evenness_metrics(face: _Face) -> dict[str, float]:
     """SD of L*, a*, b* in the 0.5–9 mm band and mean ΔE00 of each pixel to the region median."""
     lab, masks = face.lab, face.colour_masks
-    skin = masks["face"]
-    shading = _masked_blur(lab, skin, SHADING_SIGMA_MM * _HALF_PIXELS_PER_MM)
-    detrended = cv2.GaussianBlur(lab, (0, 0), EVENNESS_DETAIL_MM * _HALF_PIXELS_PER_MM) - shading
+    detail = cv2.GaussianBlur(lab, (0, 0), EVENNESS_DETAIL_MM * _HALF_PIXELS_PER_MM)
     metrics: dict[str, float] = {}
     for name in _COLOUR_REGIONS:
         mask = masks[name]
         if not mask.any():
             continue
-        spread = _sample(detrended[mask]).std(axis=0)
+        # the shading is estimated from the region's own pixels: another region's colour never reaches it
+        shading = _masked_blur(lab, mask, SHADING_SIGMA_MM * _HALF_PIXELS_PER_MM)
+        spread = _sample((detail - shading)[mask]).std(axis=0)
         metrics[f"tone.sd_lightness.{name}"] = float(spread[0])
         metrics[f"tone.sd_redness.{name}"] = float(spread[1])
         metrics[f"tone.sd_yellowness.{name}"] = float(spread[2])
@@ -427,19 +429,31 @@ def _expected_direction(name: str, landmarks: np.ndarray, columns: np.ndarray, r
     return 1.0, 0.0  # forehead and under-eye lines run across the face
 
 
-def _skin_like(lab: np.ndarray, regions: dict[str, np.ndarray], specular: np.ndarray) -> np.ndarray:
-    """Where the colour is skin: within 25 L* and 15 chroma units (√(Δa*² + Δb*²)) of the cheeks' median colour.
+def _skin_like(lab: np.ndarray, regions: dict[str, np.ndarray], specular: np.ndarray) -> dict[str, np.ndarray]:
+    """Per region, where the colour is skin: within 25 L* and 15 chroma units (√(Δa*² + Δb*²)) of the region's
+    own median colour (its non-specular pixels).
 
-    Hair, brows, fabric and deep shadow fall outside. The cheeks sit wholly on skin in every frontal photo,
-    and a treatment changes skin colour by far less than these bounds.
+    Hair, brows, fabric and deep shadow fall outside as long as they cover less than half of the region, and a
+    treatment changes skin colour by far less than these bounds. Each region is judged by its own colour only,
+    so one region's mask never moves when another region's colour changes (redder cheeks leave the forehead's
+    pixels, and so its metrics, alone).
     """
-    cheeks = (regions["cheek_left"] | regions["cheek_right"]) & ~specular
-    if cheeks.sum() < 50:
-        return np.ones(lab.shape[:2], bool)
-    skin_colour = np.median(lab[cheeks], axis=0)
-    skin_like = (np.abs(lab[..., 0] - skin_colour[0]) <= NON_SKIN_LIGHTNESS) & (
-        np.hypot(lab[..., 1] - skin_colour[1], lab[..., 2] - skin_colour[2]) <= NON_SKIN_CHROMA)
-    return np.asarray(cv2.morphologyEx(skin_like.astype(np.uint8), cv2.MORPH_OPEN, _disc(1.0))).astype(bool)
+    opening = _disc(1.0)
+    masks = {}
+    for name, region in regions.items():
+        rows, columns = np.nonzero(region.any(axis=1))[0], np.nonzero(region.any(axis=0))[0]
+        sample = region & ~specular
+        if len(rows) == 0 or sample.sum() < 50:
+            masks[name] = region
+            continue
+        box = np.s_[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+        colour = np.median(lab[sample], axis=0)
+        near = (np.abs(lab[box][..., 0] - colour[0]) <= NON_SKIN_LIGHTNESS) & (
+            np.hypot(lab[box][..., 1] - colour[1], lab[box][..., 2] - colour[2]) <= NON_SKIN_CHROMA)
+        masks[name] = np.zeros_like(region)
+        masks[name][box] = region[box] & np.asarray(cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN,
+                                                                     opening)).astype(bool)
+    return masks
 
 
 def _trimmed(regions: dict[str, np.ndarray], usable: np.ndarray, luminance: np.ndarray) -> dict[str, np.ndarray]:
@@ -566,7 +580,8 @@ _EXPRESSION_CHECKS = {
     "crows_feet_right": ("expression_squint", "expression_smile"),
     "undereye_left": ("expression_squint", "expression_smile"),
     "undereye_right": ("expression_squint", "expression_smile"),
-    "nasolabial_left": ("expression_smile",), "nasolabial_right": ("expression_smile",),
+    "nasolabial_left": ("expression_smile", "expression_mouth_sideways", "expression_pucker", "expression_cheek_puff"),
+    "nasolabial_right": ("expression_smile", "expression_mouth_sideways", "expression_pucker", "expression_cheek_puff"),
 }
 """The expressions that make or hide each region's lines: raised brows crease the forehead, a smile or squint
 bunches the skin around the eyes and deepens the nasolabial fold."""

@@ -7,11 +7,36 @@ import io
 import math
 from typing import Any
 
-from progress.series import MetricSeries, SeriesResult, Verdict
+from progress.series import MetricSeries, Rule, SeriesResult, Verdict
 
-__all__ = ["series_csv", "series_table", "series_to_dict"]
+__all__ = ["rule_sentence", "series_csv", "series_table", "series_to_dict"]
 
 _CALLED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.UNRELIABLE)
+
+
+_RULE_WORDS = {
+    Rule.NOT_ENOUGH_DATA: "fewer than three sessions had a usable photo for this metric",
+    Rule.CONDITIONS_DRIFTED: "the lighting or camera distance drifted in half the sessions",
+    Rule.CAPTURE_CHANGED: "the negative controls moved, so the capture changed and the change cannot be trusted",
+    Rule.WITHIN_NOISE: "the change since the baseline is within the measurement noise (MDC95 {mdc})",
+    Rule.NO_TREND: "the change is larger than the noise, but the trend over the sessions does not confirm it",
+    Rule.NOT_PERSISTENT: "only the latest session is beyond the noise; the change must also show in the session "
+                         "before",
+    Rule.FAMILY_FALSE_DISCOVERY: "the trend did not survive the false-discovery control among the {family} "
+                                 "metrics",
+    Rule.PRIMARY_TEST: "a primary metric: beyond the noise (MDC95 {mdc}), confirmed by the trend and by the "
+                       "previous session",
+    Rule.FAMILY_TEST: "beyond the noise (MDC95 {mdc}), confirmed by the trend and the previous session, and "
+                      "surviving the false-discovery control among the {family} metrics",
+    Rule.CONTROL_TEST: "a negative control whose trend moved beyond the noise: the capture changed",
+}
+
+
+def rule_sentence(metric: MetricSeries) -> str:
+    """The rule that decided ``metric``'s verdict, in words (e.g. "the change since the baseline is within the
+    measurement noise (MDC95 0.91 a*)")."""
+    mdc = f"{_number(metric.minimal_detectable_change)} {metric.spec.unit}".strip()
+    return _RULE_WORDS[metric.rule].format(mdc=mdc, family=metric.family)
 
 
 def series_table(series: SeriesResult, *, everything: bool = False) -> str:
@@ -33,7 +58,7 @@ def series_table(series: SeriesResult, *, everything: bool = False) -> str:
                  f"{_number(metric.slope_high * scale)}]")
         lines.append(f"{star}{metric.spec.name:37} {_number(metric.baseline):>9} {_number(metric.latest):>9} "
                      f"{_number(metric.change) + ' ± ' + _number(metric.minimal_detectable_change):>18} "
-                     f"{trend:>26}  {metric.verdict}")
+                     f"{trend:>26}  {metric.verdict}: {rule_sentence(metric)}")
     quiet = sum(1 for m in series.metrics.values() if m not in rows and m.verdict is Verdict.NO_CLEAR_CHANGE)
     lines.append(f"({quiet} more metrics: no clear change; --all lists them)" if quiet else "")
     starved = sum(1 for m in series.metrics.values() if m not in rows and m.verdict is Verdict.NOT_ENOUGH_DATA)
@@ -54,6 +79,7 @@ def series_to_dict(series: SeriesResult) -> dict[str, Any]:
                                  for p in s.photos]} for s in series.sessions],
         "trend_unit": series.trend_unit,
         "controls_moved": list(series.controls_moved),
+        "baseline_sessions": series.baseline_sessions,
         "notes": list(series.notes),
         "metrics": {name: _metric_dict(metric) for name, metric in series.metrics.items()},
     }
@@ -66,12 +92,13 @@ def series_csv(series: SeriesResult) -> str:
     labels = [s.label for s in series.sessions]
     writer.writerow(["metric", "unit", "better", "primary", "baseline", "latest", "change", "mdc95", "noise",
                      "noise_source", f"slope_per_{series.trend_unit}", "slope_low", "slope_high", "p_value",
-                     "adjusted_p_value", "verdict", "reasons", *labels])
+                     "adjusted_p_value", "verdict", "reasons", "rule", "session_noise", "session_noise_source",
+                     "family", *labels])
     for name, m in series.metrics.items():
         writer.writerow([name, m.spec.unit, str(m.spec.better), m.primary, m.baseline, m.latest, m.change,
                          m.minimal_detectable_change, m.noise, m.noise_source, m.slope_per_day, m.slope_low,
                          m.slope_high, m.p_value, m.adjusted_p_value, str(m.verdict), " | ".join(m.reasons),
-                         *m.values])
+                         str(m.rule), m.session_noise, str(m.session_noise_source), m.family, *m.values])
     return buffer.getvalue()
 
 
@@ -85,11 +112,13 @@ def _metric_dict(metric: MetricSeries) -> dict[str, Any]:
         "values": [clean(v) for v in metric.values], "photo_counts": list(metric.photo_counts),
         "baseline": clean(metric.baseline), "latest": clean(metric.latest), "change": clean(metric.change),
         "mdc95": clean(metric.minimal_detectable_change), "noise": clean(metric.noise),
-        "noise_source": metric.noise_source, "slope": clean(metric.slope_per_day),
+        "noise_source": str(metric.noise_source), "slope": clean(metric.slope_per_day),
         "slope_ci": [clean(metric.slope_low), clean(metric.slope_high)],
         "theil_sen_slope": clean(metric.theil_sen_slope), "p_value": clean(metric.p_value),
         "adjusted_p_value": clean(metric.adjusted_p_value), "verdict": str(metric.verdict),
-        "reasons": list(metric.reasons),
+        "reasons": list(metric.reasons), "rule": str(metric.rule), "rule_text": rule_sentence(metric),
+        "session_noise": clean(metric.session_noise), "session_noise_source": str(metric.session_noise_source),
+        "family": metric.family,
     }
 
 

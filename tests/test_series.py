@@ -1,34 +1,76 @@
-"""Series statistics and verdicts: hand-computed values, synthetic series, and real-pixel null and change series."""
+"""Series statistics and verdicts on per-photo results built from numbers (no model), and one small end-to-end
+series through the real pipeline."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import cv2
 import numpy as np
 import pytest
-from helpers import encode, scale_exposure
+from helpers import encode
 from scipy import stats
 
 from progress import FaceLandmarker, PhotoResult, analyze_photo
-from progress.catalogue import Better, MetricSpec
-from progress.noise import repeat_photos
+from progress.catalogue import Better, MetricSpec, catalogue
 from progress.quality import Check, Status
-from progress.regions import LEFT_BROW, ROI_POLYGONS
+from progress.regions import ROI_POLYGONS
 from progress.series import (
+    NoiseSource,
+    Rule,
     Verdict,
     analyze_series,
     benjamini_hochberg,
     group_sessions,
     linear_trend,
+    metric_family,
     minimal_detectable_change,
     pooled_within_session_sd,
+    session_noise,
     with_baseline,
 )
+from progress.summary import rule_sentence, series_to_dict
 
 START = datetime(2026, 1, 5, 10, 0)
+WITHIN, DAY = 1.0, 0.5
+"""The noise defaults every verdict test runs with (patched in), so the known answers do not depend on
+``default_noise.json``, which is re-measured whenever the pipeline changes."""
+
+LOWER = MetricSpec("redness.a_star.cheek_left", "redness", "cheek_left", "a*", Better.LOWER, ("expression_smile",),
+                   "test metric")
+RIGHT = MetricSpec("redness.a_star.cheek_right", "redness", "cheek_right", "a*", Better.LOWER, (), "test metric")
+FOREHEAD = MetricSpec("tone.delta_e.forehead", "tone", "forehead", "ΔE00", Better.LOWER, (), "test metric")
+CONTROL = MetricSpec("lift.canthal_tilt.left", "lift", "left", "degrees", Better.NEITHER, (), "test control",
+                     negative_control=True)
+
+
+@pytest.fixture(autouse=True)
+def fixed_noise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("progress.series.default_noise", lambda name: WITHIN)
+    monkeypatch.setattr("progress.series.default_day_noise", lambda name: DAY)
+
+
+def _photo(day: int, values: dict[str, float], *, failing: str | None = None, warning: str | None = None,
+           minute: int = 0) -> PhotoResult:
+    checks = [Check(failing, Status.FAIL, 1.0, 0.5, "score", "fix it")] if failing else []
+    checks += [Check(warning, Status.WARN, 1.0, 0.5, "ΔE", "fix it")] if warning else []
+    return PhotoResult(path=f"day{day}.jpg", captured_at=START + timedelta(days=day, minutes=minute),
+                       checks=tuple(checks), metrics=values)
+
+
+def _series(columns: dict[str, list[float]]) -> list[PhotoResult]:
+    """One photo a session, a session every 14 days, the given values per metric."""
+    sessions = len(next(iter(columns.values())))
+    return [_photo(14 * s, {name: values[s] for name, values in columns.items()}) for s in range(sessions)]
+
+
+def _one(values: list[float], spec: MetricSpec = LOWER, **options: object) -> object:
+    result = analyze_series(group_sessions(_series({spec.name: values})), metrics=[spec], **options)  # type: ignore[arg-type]
+    return result.metrics[spec.name]
+
 
 # --- statistics against hand computation ----------------------------------------------------------------
 
@@ -39,6 +81,7 @@ def test_pooled_sd_and_mdc_by_hand() -> None:
     assert (sd, degrees) == (pytest.approx(math.sqrt(8 / 3)), 3)
     assert minimal_detectable_change(2.0) == pytest.approx(1.96 * math.sqrt(2) * 2.0)
     assert minimal_detectable_change(2.0, 3, 1) == pytest.approx(1.96 * 2.0 * math.sqrt(1 / 3 + 1))
+    assert session_noise(2.0, 1.0, 4) == pytest.approx(math.sqrt(1 + 4 / 4))
 
 
 def test_linear_trend_by_hand() -> None:
@@ -54,6 +97,15 @@ def test_linear_trend_by_hand() -> None:
     assert all(math.isnan(v) for v in linear_trend([0.0, 1.0], [1.0, 2.0]))
 
 
+def test_the_trend_error_is_floored_by_the_noise() -> None:
+    # a perfect line has no residual error; the floor is noise / √Σ(t − t̄)² = 2 / √5 over t = 0…4
+    slope, low, high, p = linear_trend([0, 1, 2, 3, 4], [0.0, 1.0, 2.0, 3.0, 4.0], noise=2.0)
+    floor = 2.0 / math.sqrt(10.0)
+    assert slope == pytest.approx(1.0)
+    assert (low, high) == pytest.approx((1 - 3.182446 * floor, 1 + 3.182446 * floor))  # t(3 df, 97.5 %)
+    assert p == pytest.approx(2 * stats.t.sf(1.0 / floor, 3))
+
+
 def test_benjamini_hochberg_by_hand() -> None:
     # sorted p: 0.01, 0.03, 0.04, 0.2 → ×4/rank: 0.04, 0.06, 0.0533, 0.2 → running minimum from the top
     assert benjamini_hochberg([0.01, 0.04, 0.03, 0.2]) == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.2])
@@ -61,58 +113,142 @@ def test_benjamini_hochberg_by_hand() -> None:
     assert adjusted[0] == pytest.approx(0.5) and math.isnan(adjusted[1])
 
 
-# --- verdict logic on synthetic photo results -------------------------------------------------------------
-
-LOWER = MetricSpec("redness.a_star.cheek_left", "redness", "cheek_left", "a*", Better.LOWER, ("expression_smile",),
-                   "test metric")
-CONTROL = MetricSpec("contour.bizygomatic_width", "contour", None, "IPD", Better.NEITHER, (), "test control",
-                     negative_control=True)
+# --- noise: within-sitting, day-to-day, the series' own scatter -------------------------------------------
 
 
-def _photo(day: int, values: dict[str, float], *, failing: str | None = None, warning: str | None = None
-           ) -> PhotoResult:
-    checks = [Check(failing, Status.FAIL, 1.0, 0.5, "score", "fix it")] if failing else []
-    checks += [Check(warning, Status.WARN, 1.0, 0.5, "ΔE", "fix it")] if warning else []
-    return PhotoResult(path=f"day{day}.jpg", captured_at=START + timedelta(days=day), checks=tuple(checks),
-                       metrics=values)
+def test_the_mdc_adds_the_day_to_day_noise_to_the_within_sitting_noise() -> None:
+    metric = _one([10.0, 10.0, 10.0])
+    # one photo a session: σ_session = √(0.5² + 1²/1); MDC95 = 1.96·√2·σ_session
+    assert metric.session_noise == pytest.approx(math.sqrt(1.25))
+    assert metric.minimal_detectable_change == pytest.approx(1.96 * math.sqrt(2 * 1.25))
+    assert metric.noise_source is NoiseSource.DEFAULT and metric.session_noise_source is NoiseSource.DEFAULT
 
 
-def _series(values: list[list[float]], spec: MetricSpec = LOWER, **photo: str) -> list[PhotoResult]:
-    return [_photo(14 * session, {spec.name: v}, **photo) for session, repeats in enumerate(values) for v in repeats]
+def test_repeats_quieter_than_the_default_do_not_lower_the_noise_but_noisier_ones_raise_it() -> None:
+    quiet = [_photo(14 * s, {LOWER.name: 10 + 0.01 * r}, minute=r) for s in range(4) for r in range(3)]
+    metric = analyze_series(group_sessions(quiet), metrics=[LOWER]).metrics[LOWER.name]
+    assert metric.noise == WITHIN and metric.noise_source is NoiseSource.DEFAULT
+    loud = [_photo(14 * s, {LOWER.name: 10 + 3.0 * (r - 1)}, minute=r) for s in range(4) for r in range(3)]
+    metric = analyze_series(group_sessions(loud), metrics=[LOWER]).metrics[LOWER.name]
+    # every session is 7, 10, 13: SD 3 with 2 degrees of freedom each; three photos: σ_session = √(0.25 + 9/3)
+    assert metric.noise == pytest.approx(3.0) and metric.noise_source is NoiseSource.REPEATS
+    assert metric.session_noise == pytest.approx(math.sqrt(0.25 + 3.0))
+
+
+def test_scatter_of_the_sessions_around_their_trend_raises_the_noise() -> None:
+    values = [10.0, 14.0, 6.0, 14.0, 6.0, 10.0]
+    metric = _one(values)
+    x = np.arange(6) * 14.0
+    fit = np.polyfit(x, values, 1)
+    residual_sd = math.sqrt(((np.asarray(values) - np.polyval(fit, x)) ** 2).sum() / 4)
+    assert metric.session_noise == pytest.approx(residual_sd)
+    assert metric.session_noise_source is NoiseSource.SERIES_SCATTER
+    assert metric.minimal_detectable_change == pytest.approx(1.96 * math.sqrt(2) * residual_sd)
+
+
+def test_baseline_sessions_set_the_baseline_and_the_clients_own_noise() -> None:
+    metric = _one([10.0, 14.0, 12.0, 12.0], baseline_sessions=3)
+    assert metric.baseline == pytest.approx(12.0) and metric.change == pytest.approx(0.0)
+    assert metric.session_noise == pytest.approx(2.0)  # SD of 10, 14, 12
+    assert metric.session_noise_source is NoiseSource.BASELINE_SESSIONS
+    # latest and the mean of three baseline sessions: 1.96·√(2² + 2²/3)
+    assert metric.minimal_detectable_change == pytest.approx(1.96 * math.sqrt(4 + 4 / 3))
+    with pytest.raises(ValueError, match="baseline session"):
+        analyze_series([], baseline_sessions=0)
+
+
+# --- verdict rules ------------------------------------------------------------------------------------------
+
+FALL = [10.0, 9.0, 8.0, 7.0, 6.0, 5.0]
+"""A steady fall of 5 over six sessions: beyond the MDC95 of 3.10 with the patched noise, in the last two."""
 
 
 def test_a_steady_fall_beyond_the_noise_is_an_improvement_for_a_lower_is_better_metric() -> None:
-    rng = np.random.default_rng(1)
-    values = [[10 - 0.8 * s + rng.normal(0, 0.2) for _ in range(3)] for s in range(6)]
-    result = analyze_series(group_sessions(_series(values)), metrics=[LOWER])
-    metric = result.metrics[LOWER.name]
-    assert metric.verdict is Verdict.IMPROVED and metric.noise_source == "repeats"
-    assert metric.noise == pytest.approx(0.2, rel=0.5)
-    assert metric.change == pytest.approx(-4.0, abs=0.5)
-    assert metric.slope_high < 0 and result.trend_unit == "day"
+    metric = _one(FALL, primary=[LOWER.name])
+    assert metric.verdict is Verdict.IMPROVED and metric.rule is Rule.PRIMARY_TEST
+    assert metric.change == pytest.approx(-5.0) and metric.slope_high < 0
+    secondary = _one(FALL)
+    assert secondary.verdict is Verdict.IMPROVED and secondary.rule is Rule.FAMILY_TEST
 
 
-def test_noise_alone_is_no_clear_change() -> None:
-    rng = np.random.default_rng(2)
-    values = [[10 + rng.normal(0, 1.0) for _ in range(3)] for _ in range(6)]
-    assert analyze_series(group_sessions(_series(values)), metrics=[LOWER]).metrics[LOWER.name].verdict is (
-        Verdict.NO_CLEAR_CHANGE)
+def test_a_change_within_the_noise_is_no_clear_change() -> None:
+    metric = _one([10.0, 9.6, 9.2, 8.8, 8.4, 8.0], primary=[LOWER.name])  # −2 < MDC95 3.10
+    assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule is Rule.WITHIN_NOISE
 
 
-def test_a_big_jump_without_a_trend_is_no_clear_change() -> None:
-    values = [[10.0, 10.1], [10.05, 9.95], [10.0, 10.1], [10.1, 10.0], [6.0, 6.1]]  # only the last session moves
-    metric = analyze_series(group_sessions(_series(values)), metrics=[LOWER]).metrics[LOWER.name]
+def test_a_big_jump_in_the_last_session_only_is_not_called() -> None:
+    metric = _one([10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 1.0], primary=[LOWER.name])
     assert abs(metric.change) > metric.minimal_detectable_change
-    assert metric.verdict is Verdict.NO_CLEAR_CHANGE  # the trend's CI still includes zero
+    assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule in (Rule.NO_TREND, Rule.NOT_PERSISTENT)
+
+
+def test_a_change_that_hinges_on_one_off_baseline_session_is_not_called() -> None:
+    # measured on a real recording (face-oval width, one off frame first), in units of its noise: the OLS trend
+    # excludes zero, the robust Theil–Sen slope's CI does not
+    metric = _one([13.1, 8.4, 11.0, 8.6, 7.9, 8.3, 8.4, 7.8], primary=[LOWER.name])
+    assert metric.slope_high < 0 and abs(metric.change) > metric.minimal_detectable_change
+    assert metric.theil_sen_high >= 0
+    assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule is Rule.NO_TREND
+
+
+def test_a_change_must_persist_in_the_session_before_the_latest() -> None:
+    # a clear fall, but the session before the latest is back at the baseline
+    metric = _one([10.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 8.0, 0.0], primary=[LOWER.name])
+    assert metric.slope_high < 0 and abs(metric.change) > metric.minimal_detectable_change
+    assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule is Rule.NOT_PERSISTENT
+
+
+def test_secondaries_are_corrected_within_their_family_only() -> None:
+    loud = [10.0, 9.9, 9.0, 8.0, 5.0, 4.0]
+    photos = _series({LOWER.name: loud, RIGHT.name: [10.0] * 6, FOREHEAD.name: loud})
+    result = analyze_series(group_sessions(photos), metrics=[LOWER, RIGHT, FOREHEAD])
+    cheek, forehead = result.metrics[LOWER.name], result.metrics[FOREHEAD.name]
+    assert cheek.family == metric_family(RIGHT) == "redness · cheeks" and forehead.family == "tone · forehead"
+    assert forehead.adjusted_p_value == pytest.approx(forehead.p_value)  # a family of one
+    assert cheek.adjusted_p_value == pytest.approx(min(1.0, cheek.p_value * 2))  # BH over two cheek metrics
+    assert result.metrics[RIGHT.name].verdict is Verdict.NO_CLEAR_CHANGE
+
+
+def test_a_failing_family_correction_says_so() -> None:
+    # p = 0.04 alone, twice that in a family of two: called as a primary, not as a secondary
+    values = [10.0, 9.3, 9.3, 7.0, 6.4, 5.8]
+    photos = _series({LOWER.name: values, RIGHT.name: [10.0, 10.5, 9.5, 10.0, 10.5, 9.5]})
+    alone = analyze_series(group_sessions(photos), metrics=[LOWER, RIGHT], primary=[LOWER.name])
+    assert 0.025 < alone.metrics[LOWER.name].p_value < 0.05 and alone.metrics[LOWER.name].verdict is Verdict.IMPROVED
+    together = analyze_series(group_sessions(photos), metrics=[LOWER, RIGHT]).metrics[LOWER.name]
+    assert together.adjusted_p_value > 0.05
+    assert together.verdict is Verdict.NO_CLEAR_CHANGE and together.rule is Rule.FAMILY_FALSE_DISCOVERY
+
+
+def test_a_moving_negative_control_is_tested_alone_and_makes_called_changes_unreliable() -> None:
+    photos = _series({LOWER.name: FALL, CONTROL.name: [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]})
+    result = analyze_series(group_sessions(photos), metrics=[LOWER, CONTROL])
+    assert result.controls_moved == (CONTROL.name,)
+    assert result.metrics[CONTROL.name].rule is Rule.CONTROL_TEST
+    assert result.metrics[CONTROL.name].verdict is Verdict.CHANGED
+    called = result.metrics[LOWER.name]
+    assert called.verdict is Verdict.UNRELIABLE and called.rule is Rule.CAPTURE_CHANGED
+    assert "negative controls moved" in called.reasons[-1]
+
+
+def test_a_control_drifting_less_than_the_mdc_but_steadily_still_raises_capture_changed() -> None:
+    # +0.25 a session over 12 sessions: 2.75 in all, under the MDC95 of 3.10, but a clear trend
+    photos = _series({LOWER.name: [10.0 - 0.5 * s for s in range(12)], CONTROL.name: [0.25 * s for s in range(12)]})
+    result = analyze_series(group_sessions(photos), metrics=[LOWER, CONTROL])
+    control = result.metrics[CONTROL.name]
+    assert abs(control.change) < control.minimal_detectable_change
+    assert result.controls_moved == (CONTROL.name,) and control.rule is Rule.CONTROL_TEST
+    assert result.metrics[LOWER.name].verdict is Verdict.UNRELIABLE
 
 
 def test_two_sessions_are_not_enough_data() -> None:
-    metric = analyze_series(group_sessions(_series([[10.0], [5.0]])), metrics=[LOWER]).metrics[LOWER.name]
-    assert metric.verdict is Verdict.NOT_ENOUGH_DATA and "2 usable sessions, at least 3 needed" in metric.reasons[-1]
+    metric = _one([10.0, 5.0])
+    assert metric.verdict is Verdict.NOT_ENOUGH_DATA and metric.rule is Rule.NOT_ENOUGH_DATA
+    assert "2 usable sessions, at least 3 needed" in metric.reasons[-1]
 
 
 def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> None:
-    photos = _series([[10.0], [9.0], [8.0], [7.0]])
+    photos = _series({LOWER.name: [10.0, 9.0, 8.0, 7.0]})
     photos[1] = _photo(14, {LOWER.name: 50.0}, failing="expression_smile")
     metric = analyze_series(group_sessions(photos), metrics=[LOWER]).metrics[LOWER.name]
     assert math.isnan(metric.values[1]) and metric.photo_counts[1] == 0
@@ -125,19 +261,12 @@ def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> N
                                    "failed")
 
 
-def test_a_moving_negative_control_makes_called_changes_unreliable() -> None:
-    photos = [_photo(14 * s, {LOWER.name: 10 - s, CONTROL.name: 2.4 + 0.05 * s}) for s in range(6)]
-    result = analyze_series(group_sessions(photos), metrics=[LOWER, CONTROL])
-    assert result.controls_moved == (CONTROL.name,)
-    assert result.metrics[LOWER.name].verdict is Verdict.UNRELIABLE
-    assert "negative controls moved" in result.metrics[LOWER.name].reasons[-1]
-
-
 def test_lighting_that_drifted_in_half_the_sessions_makes_colour_unreliable() -> None:
     spec = MetricSpec("redness.a_star.face", "redness", "face", "a*", Better.LOWER, ("lighting_change",), "test")
-    photos = [_photo(14 * s, {spec.name: 10 - s}, warning="lighting_change" if s % 2 else None) for s in range(6)]
+    photos = [_photo(14 * s, {spec.name: 10.0 - s}, warning="lighting_change" if s % 2 else None) for s in range(6)]
     metric = analyze_series(group_sessions(photos), metrics=[spec]).metrics[spec.name]
-    assert metric.verdict is Verdict.UNRELIABLE and "lighting change warned in 3 of 6 sessions" in metric.reasons
+    assert metric.verdict is Verdict.UNRELIABLE and metric.rule is Rule.CONDITIONS_DRIFTED
+    assert "lighting change warned in 3 of 6 sessions" in metric.reasons
 
 
 def test_undated_photos_keep_the_order_given_and_are_flagged() -> None:
@@ -158,98 +287,53 @@ def test_at_most_five_primary_metrics() -> None:
         analyze_series([], primary=["a", "b", "c", "d", "e", "f"])
 
 
-# --- real pixels: a null series and a series with gradual injected changes -------------------------------
+def test_families_are_small_and_pair_left_with_right() -> None:
+    sizes = Counter(metric_family(spec) for spec in catalogue() if not spec.negative_control)
+    assert max(sizes.values()) <= 20 and len(sizes) >= 20
+    by_name = {spec.name: spec for spec in catalogue()}
+    assert metric_family(by_name["lift.brow_height.left"]) == metric_family(by_name["lift.brow_height.right"])
+    assert metric_family(by_name["redness.a_star.forehead"]) != metric_family(by_name["redness.a_star.cheek_left"])
 
 
-@pytest.fixture(scope="module")
-def base_photo(astronaut: np.ndarray) -> np.ndarray:
-    """The astronaut at 214 px between the pupils, exposed with headroom."""
-    return scale_exposure(cv2.resize(astronaut, None, fx=5, fy=5, interpolation=cv2.INTER_LANCZOS4), 0.75)
+def test_every_rule_is_put_into_words_and_written_out() -> None:
+    metric = _one(FALL, primary=[LOWER.name])
+    for rule in Rule:
+        assert rule_sentence(replace(metric, rule=rule))  # type: ignore[arg-type]
+    assert "MDC95 3.1 a*" in rule_sentence(metric)
+    written = series_to_dict(analyze_series(group_sessions(_series({LOWER.name: FALL})), metrics=[LOWER]))
+    assert written["metrics"][LOWER.name]["rule"] == "family_test"
+    assert written["metrics"][LOWER.name]["family"] == "redness · cheeks"
 
 
-def _session_photos(images: list[np.ndarray], landmarker: FaceLandmarker, rng: np.random.Generator,
-                    per_session: int) -> list[PhotoResult]:
-    results = []
-    for session, image in enumerate(images):
-        for repeat, photo in enumerate(repeat_photos(image, rng, per_session)):
-            result = analyze_photo(encode(photo, quality=int(rng.integers(85, 96))), landmarker)
-            results.append(PhotoResult(**{**_fields(result), "path": f"s{session}r{repeat}.jpg",
-                                          "captured_at": START + timedelta(days=14 * session, minutes=repeat)}))
-    return results
+# --- one small series through the whole pipeline -------------------------------------------------------
 
 
-def _fields(result: PhotoResult) -> dict[str, object]:
-    return {name: getattr(result, name) for name in PhotoResult.__dataclass_fields__}
-
-
-def _called(result: object) -> dict[str, Verdict]:
-    metrics = result.metrics  # type: ignore[attr-defined]
-    return {name: m.verdict for name, m in metrics.items()
-            if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)}
-
-
-@pytest.mark.parametrize(("seed", "per_session"), [(1, 1), (2, 1), (3, 2)])
-def test_a_null_series_shows_no_clear_change(base_photo: np.ndarray, landmarker: FaceLandmarker, seed: int,
-                                             per_session: int) -> None:
-    rng = np.random.default_rng(seed)
-    photos = _session_photos([base_photo] * 8, landmarker, rng, per_session)
-    result = analyze_series(with_baseline(group_sessions(photos)))
-    decided = [m for m in result.metrics.values() if m.verdict is not Verdict.NOT_ENOUGH_DATA]
-    called = _called(result)
-    assert len(decided) > 60  # the test covers most of the catalogue
-    assert len(called) <= 0.05 * len(decided), called
-
-
-def _redder_cheeks(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
+def _cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
     mask = np.zeros(image.shape[:2], np.float32)
     for name in ("cheek_L", "cheek_R"):
         cv2.fillPoly(mask, [np.round(landmarks[list(ROI_POLYGONS[name]), :2]).astype(np.int32)], 1.0)
-    mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((41, 41), np.uint8)), (0, 0), 8)
+    mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((21, 21), np.uint8)), (0, 0), 4)
     lab = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
     lab[..., 1] += a_star * mask
     return np.asarray(np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255), dtype=np.uint8)
 
 
-def _raised_left_brow(image: np.ndarray, landmarks: np.ndarray, millimetres: float) -> np.ndarray:
-    """Lift the client's left brow by a smooth upward displacement (none at the eye or beyond the brow)."""
-    inter_pupillary = float(np.linalg.norm(landmarks[473, :2] - landmarks[468, :2]))
-    pixels_per_mm = inter_pupillary / 63.0
-    brow = landmarks[list(LEFT_BROW), :2]
-    centre, half_width = brow.mean(axis=0), (brow[:, 0].max() - brow[:, 0].min()) / 2 + 4 * pixels_per_mm
-    rows, columns = np.indices(image.shape[:2], dtype=np.float32)
-    across = np.clip(1 - np.abs(columns - centre[0]) / half_width, 0, 1)
-    along = np.exp(-(((rows - centre[1]) / (5 * pixels_per_mm)) ** 2))
-    shift = millimetres * pixels_per_mm * across * along
-    return cv2.remap(image, columns, rows + shift, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-
-
-EXPECTED_TO_IMPROVE = {
-    "redness.a_star.cheek_left", "redness.a_star.cheek_right", "redness.cheek_contrast.cheek_left",
-    "redness.cheek_contrast.cheek_right", "redness.erythema_index.cheek_left", "redness.erythema_index.cheek_right",
-    "lift.brow_height.left",
-}
-CONSEQUENCES = {
-    # the fading patch makes the whole face more even and moves the cheek colour the under-eye is compared with
-    "tone.delta_e.face", "tone.sd_redness.face", "tone.delta_e.cheek_left", "tone.delta_e.cheek_right",
-    "tone.sd_redness.cheek_left", "tone.sd_redness.cheek_right", "redness.a_star.face",
-    "redness.erythema_index.face", "redness.red_area.cheek_left", "redness.red_area.cheek_right",
-    "redness.red_area.face", "undereye.delta_e.undereye_left", "undereye.delta_e.undereye_right",
-    "undereye.darkness.undereye_left", "undereye.darkness.undereye_right",
-    # one brow higher: its tail rises, and the face is less symmetric around the brows
-    "lift.brow_tail_height.left", "symmetry.brow_asymmetry", "symmetry.landmark_asymmetry",
-}
-
-
-def test_gradual_changes_are_found_where_they_were_made_and_only_there(
-    base_photo: np.ndarray, landmarker: FaceLandmarker
+def test_a_small_series_of_real_pixels_finds_the_fading_cheeks(
+    client_photo: np.ndarray, landmarker: FaceLandmarker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    face = landmarker.detect(base_photo).face
+    monkeypatch.undo()  # the real defaults of default_noise.json
+    face = landmarker.detect(client_photo).face
     assert face is not None
-    sessions = [
-        _raised_left_brow(_redder_cheeks(base_photo, face.landmarks, 6.0 * (1 - s / 7)), face.landmarks, 2.0 * s / 7)
-        for s in range(8)
-    ]
-    photos = _session_photos(sessions, landmarker, np.random.default_rng(7), 1)
-    called = _called(analyze_series(with_baseline(group_sessions(photos))))
-    assert {name for name, verdict in called.items() if verdict is Verdict.IMPROVED} >= EXPECTED_TO_IMPROVE, called
-    assert set(called) <= EXPECTED_TO_IMPROVE | CONSEQUENCES, set(called) - EXPECTED_TO_IMPROVE - CONSEQUENCES
+    photos = []
+    for session in range(5):
+        image = _cheeks_shifted(client_photo, face.landmarks, -2.0 * session)  # a* −8 by the fifth session
+        result = analyze_photo(encode(image, "PNG"), landmarker, name=f"s{session}.png")
+        photos.append(replace(result, captured_at=START + timedelta(days=14 * session)))
+    cheeks = ["redness.a_star.cheek_left", "redness.a_star.cheek_right"]
+    result = analyze_series(with_baseline(group_sessions(photos)), primary=cheeks)
+    assert [result.metrics[name].verdict for name in cheeks] == [Verdict.IMPROVED, Verdict.IMPROVED]
+    decided = [m for m in result.metrics.values() if m.verdict is not Verdict.NOT_ENOUGH_DATA]
+    assert len(decided) > 60  # the series covers most of the catalogue
+    called = {name for name, m in result.metrics.items()
+              if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)}
+    assert not {name for name in called if name.endswith(".forehead") or name.startswith(("contour.", "lift."))}
