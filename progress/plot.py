@@ -1,7 +1,15 @@
-"""Charts of a metric across a client's sessions (matplotlib, drawn off-screen)."""
+"""Charts of a metric across a client's sessions: a PNG (matplotlib, drawn off-screen) and an interactive Altair
+chart for the app.
+
+Plain by default: the metric's label as title, values on its plain scale (mm, % change, % of the area; see
+:mod:`progress.catalogue`), session dates on the axis. Sessions without a usable value are gaps, never bridged
+by a line; photos that do not count are marked "not comparable" with the reason. ``expert=True`` titles the
+chart with the identifier and the verdict, plots the expert unit and adds the trend line.
+"""
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Any
@@ -12,64 +20,95 @@ matplotlib.use("Agg")  # no screen: charts are files or bytes
 import matplotlib.pyplot as plt
 import numpy as np
 
-from progress.series import MetricSeries, SeriesResult, exclusion_reason
+from progress.catalogue import label
+from progress.series import MetricSeries, SeriesResult
+from progress.wording import photo_reason, plain_values
 
-__all__ = ["metric_chart"]
+__all__ = ["altair_chart", "metric_chart", "metric_frame", "session_names", "session_segments"]
 
 _VERDICT_COLOURS = {"improved": "#2e7d32", "worsened": "#c62828", "changed": "#6a1b9a",
                     "no clear change": "#546e7a", "not enough data": "#9e9e9e", "unreliable": "#ef6c00"}
+COUNTED, NOT_COMPARABLE = "counted", "not comparable"
 
 
-def metric_chart(series: SeriesResult, metric: MetricSeries, path: Path | None = None) -> bytes:
-    """A PNG chart of one metric: every usable photo, the session values, the noise band around the baseline
-    (baseline ± MDC95: changes inside it are within the measurement noise) and the OLS trend.
+def session_names(series: SeriesResult) -> list[str]:
+    """Axis labels: the session's date ("5 Jan 2026") when known, else its label."""
+    names = [f"{s.day.day} {s.day:%b %Y}" if s.day is not None else s.label for s in series.sessions]
+    return names if len(set(names)) == len(names) else [s.label for s in series.sessions]
+
+
+def session_segments(values: list[float]) -> list[list[int]]:
+    """Runs of consecutive sessions with a usable value: each run is one line, and a gap stays a gap."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for index, value in enumerate(values):
+        if math.isfinite(value):
+            current.append(index)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _scaled(metric: MetricSeries, values: list[float], *, expert: bool) -> tuple[list[float], str]:
+    return (list(values), metric.spec.unit) if expert else plain_values(metric, values)
+
+
+def metric_chart(series: SeriesResult, metric: MetricSeries, path: Path | None = None, *,
+                 expert: bool = False) -> bytes:
+    """A PNG chart of one metric: every photo (those that do not count marked "not comparable"), the session
+    values joined only between consecutive usable sessions, and the band of the first value ± the smallest
+    change the photos can detect.
 
     Args:
-        series: The series (for session labels and times).
+        series: The series (for session labels and dates).
         metric: One of ``series.metrics``.
         path: Where to write the PNG too, if given.
+        expert: Identifier, verdict, expert unit and trend line instead of plain words.
 
     Returns:
         The PNG's bytes.
     """
-    labels = [session.label for session in series.sessions]
-    positions = np.arange(len(labels), dtype=float)
-    values = np.asarray(metric.values, dtype=float)
-    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=110)
+    names = session_names(series)
+    positions = np.arange(len(names), dtype=float)
+    values, unit = _scaled(metric, list(metric.values), expert=expert)
+    figure, axes = plt.subplots(figsize=(7, 3.4), dpi=110)
     kept: list[tuple[int, float]] = []
     left_out: list[tuple[int, float]] = []
     for index, session in enumerate(series.sessions):
         for photo in session.photos:
-            if photo.ok and metric.spec.name in photo.metrics:
-                usable = exclusion_reason(photo, metric.spec) is None
-                (kept if usable else left_out).append((index, photo.metrics[metric.spec.name]))
+            raw = photo.metrics.get(metric.spec.name) if photo.error is None else None
+            if raw is None or not math.isfinite(raw):
+                continue
+            scaled = _scaled(metric, [raw], expert=expert)[0][0]
+            (kept if photo_reason(photo, metric.spec) is None else left_out).append((index, scaled))
     styles: tuple[dict[str, Any], ...] = (
         {"s": 12, "color": "#90a4ae", "label": "photo"},
-        {"s": 22, "marker": "x", "color": "#ef6c00", "label": "photo left out (a check it needs failed)"},
+        {"s": 22, "marker": "x", "color": "#ef6c00", "label": "photo not comparable (a capture check failed)"},
     )
     for points, style in zip((kept, left_out), styles, strict=True):
         if points:
             axes.scatter([x for x, _ in points], [y for _, y in points], zorder=2, **style)
-    finite = np.isfinite(values)
-    axes.plot(positions[finite], values[finite], "o-", color="#37474f", zorder=3, label="session value")
+    for number, run in enumerate(session_segments(values)):
+        axes.plot(positions[run], [values[i] for i in run], "o-", color="#37474f", zorder=3,
+                  label="session value" if number == 0 else None)
     if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
-        axes.axhspan(metric.baseline - metric.minimal_detectable_change,
-                     metric.baseline + metric.minimal_detectable_change,
-                     color="#b0bec5", alpha=0.35, zorder=1, label="baseline ± measurement noise (MDC95)")
-    if finite.sum() >= 2 and math.isfinite(metric.slope_per_day):
-        times = _times(series)
-        intercept = np.mean(values[finite]) - metric.slope_per_day * np.mean(times[finite])
-        axes.plot(positions[finite], intercept + metric.slope_per_day * times[finite], "--", color="#607d8b",
-                  zorder=3, label="trend")
-    axes.set_xticks(positions, labels, rotation=30, ha="right", fontsize=8)
-    axes.set_ylabel(metric.spec.unit)
+        low, high = _scaled(metric, [metric.baseline - metric.minimal_detectable_change,
+                                     metric.baseline + metric.minimal_detectable_change], expert=expert)[0]
+        axes.axhspan(low, high, color="#b0bec5", alpha=0.35, zorder=1,
+                     label="baseline ± MDC95" if expert else "first session ± day-to-day variation")
+    if expert:
+        _trend(axes, series, metric, positions)
+    axes.set_xticks(positions, names, rotation=30, ha="right", fontsize=8)
+    axes.set_ylabel(unit)
     colour = _VERDICT_COLOURS.get(str(metric.verdict), "#000000")
-    axes.set_title(f"{metric.spec.name}: {metric.verdict}", color=colour, fontsize=10)
+    title = f"{metric.spec.name}: {metric.verdict}" if expert else label(metric.spec)
+    axes.set_title(title, color=colour if expert else "#000000", fontsize=10)
     axes.legend(fontsize=7, loc="best")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    import io
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     plt.close(figure)
@@ -77,6 +116,17 @@ def metric_chart(series: SeriesResult, metric: MetricSeries, path: Path | None =
     if path is not None:
         path.write_bytes(data)
     return data
+
+
+def _trend(axes: Any, series: SeriesResult, metric: MetricSeries, positions: np.ndarray) -> None:
+    values = np.asarray(metric.values, dtype=float)
+    finite = np.isfinite(values)
+    if finite.sum() < 2 or not math.isfinite(metric.slope_per_day):
+        return
+    times = _times(series)
+    intercept = np.mean(values[finite]) - metric.slope_per_day * np.mean(times[finite])
+    axes.plot(positions[finite], intercept + metric.slope_per_day * times[finite], "--", color="#607d8b",
+              zorder=3, label="trend")
 
 
 def _times(series: SeriesResult) -> np.ndarray:
@@ -88,42 +138,46 @@ def _times(series: SeriesResult) -> np.ndarray:
 
 
 def metric_frame(series: SeriesResult, metric: MetricSeries) -> list[dict[str, Any]]:
-    """One row per photo: session, session order, value, and whether it counted (for interactive charts)."""
+    """One row per measured photo, on the plain scale: session, order, value, photo, counted or "not comparable",
+    and why not in words."""
+    names = session_names(series)
     rows: list[dict[str, Any]] = []
     for order, session in enumerate(series.sessions):
         for photo in session.photos:
-            reason = exclusion_reason(photo, metric.spec)
-            value = photo.metrics.get(metric.spec.name)
+            value = photo.metrics.get(metric.spec.name) if photo.error is None else None
             if value is None or not math.isfinite(value):
                 continue
-            rows.append({"session": session.label, "order": order, "value": float(value),
-                         "photo": photo.path or "", "counted": "counted" if reason is None else "left out",
-                         "why": reason or ""})
+            reason = photo_reason(photo, metric.spec)
+            rows.append({"session": names[order], "order": order, "value": plain_values(metric, [value])[0][0],
+                         "photo": photo.path or "", "counted": COUNTED if reason is None else NOT_COMPARABLE,
+                         "why": "" if reason is None else f"not comparable ({reason})"})
     return rows
 
 
 def altair_chart(series: SeriesResult, metric: MetricSeries) -> Any:
-    """An interactive (Altair) chart of one metric: photos (left-out ones as orange crosses), session values,
-    and the baseline ± MDC95 noise band. No title: the caller states the metric and its verdict above it (a
-    Vega-Lite title squeezes the plot inside Streamlit's fixed-height frame)."""
+    """An interactive (Altair) chart of one metric on its plain scale: photos (those that do not count as orange
+    crosses, the reason in the tooltip), session values joined only between consecutive usable sessions, and the
+    first value ± the day-to-day variation. No title: the caller states it above the chart."""
     import altair as alt
 
+    names = session_names(series)
+    values, unit = plain_values(metric, list(metric.values))
     photos = alt.Data(values=metric_frame(series, metric))
-    sessions = alt.Data(values=[{"session": s.label, "order": i, "value": v}
-                                for i, (s, v) in enumerate(zip(series.sessions, metric.values, strict=True))
-                                if math.isfinite(v)])
-    order = [s.label for s in series.sessions]
-    x = alt.X("session:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30))
+    sessions = alt.Data(values=[{"session": names[i], "order": i, "value": values[i], "run": number}
+                                for number, run in enumerate(session_segments(values)) for i in run])
+    x = alt.X("session:N", sort=names, title=None, axis=alt.Axis(labelAngle=-30))
     layers = []
     if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
-        band = alt.Data(values=[{"low": metric.baseline - metric.minimal_detectable_change,
-                                 "high": metric.baseline + metric.minimal_detectable_change}])
+        low, high = plain_values(metric, [metric.baseline - metric.minimal_detectable_change,
+                                          metric.baseline + metric.minimal_detectable_change])[0]
+        band = alt.Data(values=[{"low": low, "high": high}])
         layers.append(alt.Chart(band).mark_rect(color="#b0bec5", opacity=0.35).encode(y="low:Q", y2="high:Q"))
     layers.append(alt.Chart(photos).mark_point(size=40).encode(
-        x=x, y=alt.Y("value:Q", title=metric.spec.unit, scale=alt.Scale(zero=False)),
-        shape=alt.Shape("counted:N", scale=alt.Scale(domain=["counted", "left out"], range=["circle", "cross"])),
-        color=alt.Color("counted:N", scale=alt.Scale(domain=["counted", "left out"], range=["#90a4ae", "#ef6c00"]),
+        x=x, y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
+        shape=alt.Shape("counted:N", scale=alt.Scale(domain=[COUNTED, NOT_COMPARABLE], range=["circle", "cross"])),
+        color=alt.Color("counted:N", scale=alt.Scale(domain=[COUNTED, NOT_COMPARABLE], range=["#90a4ae", "#ef6c00"]),
                         legend=alt.Legend(title=None, orient="bottom")),
-        tooltip=["photo:N", "value:Q", "why:N"]))
-    layers.append(alt.Chart(sessions).mark_line(point=True, color="#37474f").encode(x=x, y="value:Q"))
+        tooltip=["session:N", "photo:N", alt.Tooltip("value:Q", format=".3g"), "why:N"]))
+    layers.append(alt.Chart(sessions).mark_line(point=True, color="#37474f").encode(
+        x=x, y="value:Q", detail="run:N"))
     return alt.layer(*layers)

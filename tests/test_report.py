@@ -1,26 +1,36 @@
-"""The client's PDF report, read back: pages, text, images, fonts, consent, page sizes, size and rendering."""
+"""The client's PDF report, read back: plain words only, the course, photos with dates, the concern summary,
+charts only for concerns with a conclusion, consent, the logo re-encoded, page sizes, size and rendering."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from progress import FaceLandmarker, PhotoResult
 from progress.analysis import analyze_photos
-from progress.report import LIMITS_NOTE, ReportOptions, client_report, family_summaries, metric_label
-from progress.series import SeriesResult, analyze_series, group_sessions, with_baseline
+from progress.concerns import CONCERNS
+from progress.report import DEFAULT_NEXT_STEP, ReportOptions, client_report, logo_png
+from progress.series import SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
 
 DEMO = sorted((Path(__file__).parents[1] / "sample_images" / "demo_client").glob("*.jpg"))
 PRIMARY = ["redness.cheek_contrast.cheek_left", "redness.cheek_contrast.cheek_right", "tone.sd_redness.face"]
 MAX_REPORT_BYTES = 3 * 1024 * 1024
+IDENTIFIER = re.compile(r"\b(tone|redness|brightness|spots|texture|lines|undereye|contour|lift|symmetry)\.[a-z_0-9]+")
+EXPERT_WORDS = ("MDC95", "IPD", "ΔE00", "a*", "×10⁻⁴")
+OPTIONS = ReportOptions(client="Demo client", practice="Calm Needle Practice", contact="12 Quiet Lane · 0117 496 0000",
+                        treatments=("ST6, ST7, LI20", "Facial cupping"), report_date=date(2026, 4, 20),
+                        next_step="Four maintenance sessions, one a month.")
 
 
 @pytest.fixture(scope="module")
@@ -37,33 +47,95 @@ def _text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def test_the_report_has_the_client_the_course_photos_summary_and_charts(series: SeriesResult) -> None:
-    pdf = client_report(series, ReportOptions(client="Demo client", practice="Calm Needle Practice"))
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_report_has_the_practice_the_course_the_photos_the_summary_and_the_next_step(
+    series: SeriesResult,
+) -> None:
+    pdf = client_report(series, OPTIONS)
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) >= 2  # photos and summary; then charts
-    text = _text(pdf).replace("\n", " ")
-    for expected in ("Calm Needle Practice", "Client: Demo client",
-                     "Course: 5 January 2026 to 13 April 2026, 8 sessions", "Summary",
-                     "Redness relative to the forehead on the left cheek fell by", "± ",
-                     "more than the measurement noise", "No clear change in", "not a medical assessment"):
+    text = _flat(_text(pdf))
+    for expected in ("Calm Needle Practice", "12 Quiet Lane · 0117 496 0000", "Client: Demo client",
+                     "Report date: 20 April 2026",
+                     "Course: 5 January 2026 to 13 April 2026, 8 sessions",
+                     "Treatments: ST6, ST7, LI20, Facial cupping",
+                     "First session, 5 January 2026", "Latest session, 13 April 2026", "Summary",
+                     "What these measurements can and cannot show", "not a medical assessment", "Next step",
+                     "Four maintenance sessions, one a month."):
         assert expected in text, expected
+    for concern in CONCERNS:
+        assert concern.title in text, concern.title
+    assert "Improved" in text and "more than the day-to-day variation" in text
+    assert "Can't tell yet" in text and "the client was smiling" in text  # the smile hides the jaw: say so
     assert len(reader.pages[0].images) == 2  # first and latest session, side by side
-    assert sum(len(page.images) for page in reader.pages[1:]) == len(PRIMARY)  # a chart per primary metric
+
+
+def test_no_identifiers_or_expert_units_outside_the_expert_appendix(series: SeriesResult) -> None:
+    plain = _text(client_report(series, OPTIONS))
+    expert = _text(client_report(series, replace(OPTIONS, expert_appendix=True)))
+    assert "Expert appendix" not in plain
+    before, appendix = expert.split("Expert appendix", 1)
+    for text in (plain, before):
+        assert not IDENTIFIER.search(text), IDENTIFIER.search(text)
+        assert not [word for word in EXPERT_WORDS if word in text]
+        assert not re.search(r"\bEI\b", text)
+    assert "redness.cheek_contrast.cheek_left" in appendix and "MDC95" in appendix
+
+
+def test_charts_only_for_concerns_with_a_conclusion(series: SeriesResult) -> None:
+    reader = PdfReader(io.BytesIO(client_report(series, replace(OPTIONS, include_photos=False))))
+    charts = sum(len(page.images) for page in reader.pages)
+    judged = [m for m in series.metrics.values()
+              if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.NO_CLEAR_CHANGE)]
+    assert 0 < charts <= len(judged)
+    text = _text(client_report(series, OPTIONS))
+    assert "Jaw width vs cheekbones" not in text  # not enough comparable sessions: no chart of it
 
 
 def test_a_client_without_photo_consent_gets_no_photos(series: SeriesResult) -> None:
-    pdf = client_report(series, ReportOptions(client="Demo client", include_photos=False))
-    reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages[0].images) == 0
-    assert sum(len(page.images) for page in reader.pages) == len(PRIMARY)  # charts only, no face anywhere
+    with_photos = PdfReader(io.BytesIO(client_report(series, OPTIONS)))
+    without = PdfReader(io.BytesIO(client_report(series, replace(OPTIONS, include_photos=False))))
+    assert len(without.pages[0].images) == 0
+    count = sum(len(page.images) for page in with_photos.pages)
+    assert sum(len(page.images) for page in without.pages) == count - 2  # charts only, no face anywhere
 
 
 def test_embedded_photos_carry_no_exif_and_fonts_are_embedded(series: SeriesResult) -> None:
-    reader = PdfReader(io.BytesIO(client_report(series, ReportOptions(client="Demo client"))))
+    reader = PdfReader(io.BytesIO(client_report(series, OPTIONS)))
     for image in reader.pages[0].images:
         assert b"Exif" not in image.data and b"GPS" not in image.data
     fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
     assert fonts and all("/FontFile2" in f["/DescendantFonts"][0].get_object()["/FontDescriptor"] for f in fonts)
+
+
+def _logo_with_gps() -> bytes:
+    pixels = np.zeros((80, 200, 3), np.uint8)
+    pixels[:, :100] = (30, 120, 90)
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (51.0, 27.0, 13.0), "W", (2.0, 35.0, 11.0)
+    exif[0x010E] = "SECRET-LOGO-COMMENT"
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=90, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_the_logo_is_re_encoded_from_its_pixels_and_carries_no_location(series: SeriesResult) -> None:
+    logo = _logo_with_gps()
+    assert b"SECRET-LOGO-COMMENT" in logo and b"Exif" in logo
+    png = logo_png(logo)
+    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n" and b"SECRET" not in png and b"Exif" not in png
+    decoded = np.asarray(Image.open(io.BytesIO(png)))
+    assert decoded.shape == (80, 200, 3) and abs(int(decoded[40, 50, 1]) - 120) < 8  # the same pixels
+    pdf = client_report(series, replace(OPTIONS, logo=logo, include_photos=False))
+    assert b"SECRET-LOGO-COMMENT" not in pdf and logo[2:200] not in pdf  # not byte for byte
+    images = PdfReader(io.BytesIO(pdf)).pages[0].images
+    assert len(images) == 1 and b"Exif" not in images[0].data
+    assert logo_png(b"not a picture") is None
+    unreadable = client_report(series, replace(OPTIONS, logo=b"not a picture", include_photos=False))
+    assert len(PdfReader(io.BytesIO(unreadable)).pages[0].images) == 0
 
 
 @pytest.mark.parametrize(("page_size", "points"), [("A4", (595.28, 841.89)), ("Letter", (612.0, 792.0))])
@@ -73,21 +145,19 @@ def test_a4_and_letter(series: SeriesResult, page_size: str, points: tuple[float
     assert (float(box.width), float(box.height)) == pytest.approx(points, abs=0.5)
 
 
+def test_the_default_next_step_and_report_date(series: SeriesResult) -> None:
+    text = _flat(_text(client_report(series, ReportOptions(client="Demo"))))
+    assert DEFAULT_NEXT_STEP in text
+    today = date.today()
+    assert f"Report date: {today.day} {today:%B %Y}" in text
+
+
 def test_twelve_sessions_stay_under_three_megabytes(demo_results: list[PhotoResult]) -> None:
     later = [replace(r, captured_at=r.captured_at + timedelta(days=120)) for r in demo_results[:4] if r.captured_at]
     twelve = analyze_series(with_baseline(group_sessions(demo_results + later)), primary=PRIMARY[:2])
     assert len(twelve.sessions) == 12
-    pdf = client_report(twelve, ReportOptions(client="Demo client", practice="Calm Needle Practice"))
+    pdf = client_report(twelve, replace(OPTIONS, expert_appendix=True))
     assert len(pdf) < MAX_REPORT_BYTES
-
-
-def test_summaries_say_no_clear_change_and_what_cannot_be_judged(series: SeriesResult) -> None:
-    sentences = family_summaries(series)
-    assert "No clear change in jawline and face contour." not in sentences  # the smile hides the jaw: say so
-    assert "Not enough comparable photos to judge the jawline and face contour." in sentences
-    assert any(s.startswith("Redness relative to the forehead on the left cheek fell by") for s in sentences)
-    assert metric_label(series.metrics["lift.brow_height.left"].spec) == "Brow height (left)"
-    assert "medical" in LIMITS_NOTE
 
 
 def test_a_page_renders_to_png(series: SeriesResult, tmp_path: Path) -> None:
@@ -96,7 +166,7 @@ def test_a_page_renders_to_png(series: SeriesResult, tmp_path: Path) -> None:
             pytest.fail("pdftoppm (Debian's poppler-utils) must be installed by .ci/run")
         pytest.skip("pdftoppm (poppler-utils) is not installed on this machine")
     source = tmp_path / "report.pdf"
-    source.write_bytes(client_report(series, ReportOptions(client="Demo client")))
+    source.write_bytes(client_report(series, OPTIONS))
     subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")],
                    check=True, timeout=60)
     rendered = list(tmp_path.glob("page*.png"))
@@ -111,5 +181,5 @@ def test_the_command_line_writes_the_report(tmp_path: Path) -> None:
                    "--practice", "Calm Needle Practice", "--no-photos", "--letter"], out=out)
     assert status == 0 and "8 sessions" in out.getvalue()
     reader = PdfReader(tmp_path / "r.pdf")
-    assert "Client: C-017" in reader.pages[0].extract_text() and not reader.pages[0].images
+    assert "C-017" in reader.pages[0].extract_text() and not reader.pages[0].images
     assert float(reader.pages[0].mediabox.width) == pytest.approx(612.0)

@@ -1,18 +1,25 @@
-"""Progress: per metric family a chart across sessions with the noise band and the verdict."""
+"""Progress: a summary card per concern, then charts of the primary metrics and of every concern with a
+conclusion, all in plain words; every metric with its identifier and expert units in the expert view."""
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
-from progress.catalogue import catalogue
+from progress.catalogue import catalogue, label, registry
+from progress.concerns import ConcernSummary, Status, concern_summaries, metrics_to_show
 from progress.plot import altair_chart
-from progress.practice import metrics_to_show
 from progress.screens.common import series_of, wrote
-from progress.series import Verdict
+from progress.series import MetricSeries, SeriesResult, Verdict
 from progress.store import ClientRecord, Store
+from progress.wording import change_sentence, verdict_words
 
-BADGE = {Verdict.IMPROVED: "🟢", Verdict.WORSENED: "🔴", Verdict.CHANGED: "🟣", Verdict.NO_CLEAR_CHANGE: "⚪",
-         Verdict.NOT_ENOUGH_DATA: "⚫", Verdict.UNRELIABLE: "🟠"}
+__all__ = ["show"]
+
+COLOUR = {Status.IMPROVED: "green", Status.WORSE: "red", Status.NO_CLEAR_CHANGE: "gray", Status.CANT_TELL: "orange"}
+CARDS_PER_ROW = 3
+_CALLED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)
 
 
 def show(store: Store, client: ClientRecord) -> None:
@@ -22,24 +29,64 @@ def show(store: Store, client: ClientRecord) -> None:
     if len(series.sessions) < 2:
         st.info("Progress needs at least two sessions.")
         return
-    chosen_primary = st.multiselect("Primary metrics for this client (up to 5)",
-                                    [spec.name for spec in catalogue()], default=list(primary),
-                                    max_selections=5, key="primary")
-    if tuple(chosen_primary) != primary:
-        store.update_client(client.id, primary_metrics=chosen_primary)
+    summaries = concern_summaries(series)
+    st.subheader("Summary by concern")
+    st.caption("Each concern is judged from its headline measurements, comparing every session with the first. "
+               "A change is called only when it is larger than the day-to-day variation of the photos.")
+    if series.controls_moved:
+        st.warning("Measurements that treatment cannot change moved between sessions, so the photos were not "
+                   "taken the same way: changes are not trusted until the photos are taken the same way again.")
+    _cards(summaries)
+    _primary_picker(store, client, primary)
+    st.subheader("Charts")
+    st.caption("Dots are photos, the line joins the session values (a gap where a session has no comparable photo), "
+               "orange crosses are photos that are not comparable, and the grey band is the first session ± the "
+               "day-to-day variation: points inside it are not a real change.")
+    for metric in metrics_to_show(series, summaries):
+        _chart(series, metric)
+    _expert(series)
+
+
+def _cards(summaries: list[ConcernSummary]) -> None:
+    for start in range(0, len(summaries), CARDS_PER_ROW):
+        for column, summary in zip(st.columns(CARDS_PER_ROW), summaries[start:start + CARDS_PER_ROW], strict=False):
+            with column, st.container(border=True):
+                st.markdown(f"**{summary.concern.title}**")
+                st.markdown(f":{COLOUR[summary.status]}[**{summary.status}**] — {summary.reason}.")
+                if summary.detail:
+                    st.caption(summary.detail)
+                st.caption(summary.concern.explanation)
+
+
+def _primary_picker(store: Store, client: ClientRecord, primary: tuple[str, ...]) -> None:
+    chosen = st.multiselect("Primary measurements for this client (up to 5)", [spec.name for spec in catalogue()],
+                            default=list(primary), format_func=label, max_selections=5, key="primary")
+    if tuple(chosen) != primary:
+        store.update_client(client.id, primary_metrics=chosen)
         wrote()
         st.rerun()
-    if series.controls_moved:
-        st.warning("Negative controls moved: " + ", ".join(series.controls_moved)
-                   + ". The photos were not taken the same way; changes are not trusted.")
-    for note in series.notes:
-        st.warning(note)
-    for metric in metrics_to_show(series):
-        st.markdown(f"{BADGE[metric.verdict]} **{metric.spec.name}** — {metric.verdict}: change "
-                    f"{metric.change:.3g} ± {metric.minimal_detectable_change:.3g} {metric.spec.unit}"
-                    + (" (primary)" if metric.primary else ""))
-        st.altair_chart(altair_chart(series, metric), width="stretch", height=260)
-    with st.expander("Every metric"):
-        st.dataframe([{"metric": m.spec.name, "verdict": str(m.verdict), "baseline": m.baseline,
-                       "latest": m.latest, "change": m.change, "MDC95": m.minimal_detectable_change,
+
+
+def _chart(series: SeriesResult, metric: MetricSeries) -> None:
+    entry = registry().get(metric.spec.name)
+    title = label(metric.spec) + (" (primary)" if metric.primary else "")
+    st.markdown(f"**{title}** — {verdict_words(metric.verdict)}")
+    sentence = (change_sentence(metric, beyond_noise=metric.verdict in _CALLED)
+                if metric.verdict in (*_CALLED, Verdict.NO_CLEAR_CHANGE) else "")
+    st.caption(" ".join(part for part in (entry.words.meaning if entry else "", sentence) if part))
+    st.altair_chart(altair_chart(series, metric), width="stretch", height=260)
+
+
+def _expert(series: SeriesResult) -> None:
+    with st.expander("Expert view: every metric, with identifiers and units"):
+        st.dataframe([{"metric": m.spec.name, "label": label(m.spec), "unit": m.spec.unit,
+                       "verdict": str(m.verdict), "baseline": _number(m.baseline), "latest": _number(m.latest),
+                       "change": _number(m.change), "MDC95": _number(m.minimal_detectable_change),
+                       "sessions": sum(1 for v in m.values if math.isfinite(v)),
                        "why": " | ".join(m.reasons[-2:])} for m in series.metrics.values()], width="stretch")
+        for note in series.notes:
+            st.text(note)
+
+
+def _number(value: float) -> float | None:
+    return value if math.isfinite(value) else None

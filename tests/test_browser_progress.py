@@ -1,0 +1,61 @@
+"""The Progress screen in a real browser: Debian's headless Chromium, driven by Playwright, against
+``streamlit run app.py``. Opens the demo client, goes to Progress and finds the concern summary above the first
+chart, in plain words; saves a screenshot (``PROGRESS_TEST_ARTIFACTS``, default ``.artifacts/`` in the checkout).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, require_chromium, streamlit_server
+
+WAIT_MS = 180_000
+"""Analysing the demo client takes seconds on a slow machine: wait for it, not for a fixed delay."""
+IDENTIFIER = re.compile(r"\b(tone|redness|brightness|spots|texture|lines|undereye|contour|lift|symmetry)\.[a-z_0-9]+")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_chromium()
+    folder = tmp_path_factory.mktemp("practice")
+    with streamlit_server(ROOT / "app.py", data_folder=folder, log=ARTIFACTS / "streamlit-server-progress.log") as url:
+        yield url
+
+
+def test_the_demo_clients_progress_opens_with_the_concern_summary_above_the_first_chart(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(server)
+            page.locator(".st-key-demo button").click()
+            expect(page.get_by_text("Demo client (astronaut)").filter(visible=True).first).to_be_visible(
+                timeout=WAIT_MS)
+            screen = (page.get_by_role("tab", name="Progress", exact=True)
+                      .or_(page.get_by_role("link", name="Progress", exact=True))
+                      .or_(page.get_by_text("Progress", exact=True)))
+            screen.filter(visible=True).first.click()
+            summary = page.get_by_text("Summary by concern", exact=True).filter(visible=True).first
+            expect(summary).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text("Redness", exact=True).filter(visible=True).first).to_be_visible()
+            chart = page.locator(".vega-embed").filter(visible=True).first
+            expect(chart).to_be_visible(timeout=WAIT_MS)
+            summary_box, chart_box = summary.bounding_box(), chart.bounding_box()
+            assert summary_box is not None and chart_box is not None
+            assert summary_box["y"] < chart_box["y"]  # the summary comes first
+            main = page.locator('[data-testid="stMain"]').first
+            outside_expert = main.inner_text()
+            assert "Improved" in outside_expert and "Can't tell yet" in outside_expert
+            assert not IDENTIFIER.search(outside_expert), IDENTIFIER.search(outside_expert)
+            height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 100, 8000))})
+            expect(page.locator(".vega-embed").filter(visible=True).last).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "browser-progress-summary.png"), full_page=True)
+        finally:
+            browser.close()
