@@ -1,12 +1,164 @@
-"""Capture: guided photos from the device camera for a session of ``client`` (being built)."""
+"""Capture: guided photos of a session from the device camera, checked live and stored like uploads.
+
+The component (``progress/capture/frontend``) runs in the browser: the camera, MediaPipe's face landmarks, the
+live checks with :mod:`progress.quality`'s thresholds (:func:`progress.live_checks.component_settings`), the
+ghost of the client's baseline face and the shutter. Each still comes back here and goes through
+:func:`progress.practice.store_and_analyze`, into a session of today, and its checks show at once.
+"""
 
 from __future__ import annotations
 
-import streamlit as st
+import base64
+from typing import Any
 
+import streamlit as st
+import streamlit.components.v1 as components
+
+from progress.capture import FRONTEND, MODEL_FILE, MODELS
+from progress.errors import ProgressError
+from progress.live_checks import (
+    SHOTS_PER_SESSION,
+    CapturedPhoto,
+    CaptureError,
+    GhostPlacement,
+    baseline_photo_id,
+    component_settings,
+    decode_capture,
+    ghost_image,
+    ghost_placement,
+    photo_size,
+)
+from progress.practice import UploadOutcome, baseline_result, store_and_analyze
+from progress.screens.common import aligned, get_landmarker, plain, wrote
+from progress.screens.sessions import ICON
 from progress.store import ClientRecord, Store
+
+_camera = components.declare_component("camera", path=str(FRONTEND))
+_models = components.declare_component("models", path=str(MODELS))
+"""Never drawn: it serves the package's own model folder, so the browser loads the bundled face_landmarker.task
+from where it is installed (no copy among the web assets)."""
+MODEL_URL = f"../{_models.name}/{MODEL_FILE}"
+"""The model's address relative to the component's page (``/component/<name>/index.html``)."""
+GHOST_OPACITY = 0.35
 
 
 def show(store: Store, client: ClientRecord) -> None:
     """The Capture screen of ``client``."""
-    st.info("Guided capture is not available yet: upload photos in 'New session'.")
+    if not client.consent_clinical:
+        st.warning("This client has not consented to photos for their treatment: record the consent in "
+                   "'Client details' before taking photos.")
+        return
+    state = _state(client.id)
+    baseline = baseline_result(store, client.id)
+    ghost = _ghost(store, client.id)
+    if baseline is None:
+        st.caption("First photos of this client: line the face up with the dashed guide. Later sessions show a "
+                   "ghost of these first photos to match.")
+    else:
+        st.caption("Match the ghost of the client's first photo: same pose, distance and framing. "
+                   "Use the same place, light and camera as then.")
+    settings = component_settings(baseline, ghost[1] if ghost else None)
+    value = _camera(settings=settings, ghost_image=ghost[0] if ghost else None, ghost_opacity=GHOST_OPACITY,
+                    model_url=MODEL_URL, shots_stored=len(state["outcomes"]), acknowledged=state["acknowledged"],
+                    key=f"camera_{client.id}", default=None)
+    if isinstance(value, dict) and _shot_key(value) not in state["done"]:
+        _store_shot(store, client, value, state)
+    _show_results(state)
+
+
+def _state(client_id: int) -> dict[str, Any]:
+    """This browser session's capture of this client: the session photos go to, shots done, outcomes."""
+    key = f"capture_{client_id}"
+    if key not in st.session_state:
+        st.session_state[key] = {"session_id": None, "done": set(), "outcomes": [], "acknowledged": "",
+                                 "errors": []}
+    state: dict[str, Any] = st.session_state[key]
+    return state
+
+
+def _shot_key(value: dict[str, Any]) -> str:
+    return f"{value.get('page', '')}:{value.get('shot', '')}"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_ghost(_store: Store, url: str, photo_id: int, sha256: str) -> tuple[str, GhostPlacement] | None:
+    face = aligned(_store, photo_id)
+    if face is None:
+        return None
+    try:
+        size = photo_size(_store.photo_bytes(photo_id))
+    except (ProgressError, OSError):
+        return None
+    image = "data:image/png;base64," + base64.b64encode(ghost_image(face)).decode()
+    return image, ghost_placement(face.transform, size)
+
+
+def _ghost(store: Store, client_id: int) -> tuple[str, GhostPlacement] | None:
+    """The baseline's ghost image (data URL) and where it sat in its photo, or None on a first session."""
+    photo_id = baseline_photo_id(store, client_id)
+    if photo_id is None:
+        return None
+    return _cached_ghost(store, str(store.url), photo_id, store.photo(photo_id).sha256)
+
+
+def _store_shot(store: Store, client: ClientRecord, value: dict[str, Any], state: dict[str, Any]) -> None:
+    state["done"].add(_shot_key(value))
+    state["acknowledged"] = _shot_key(value)  # the component frees its shutter when it sees its shot here
+    try:
+        photo = decode_capture(value)
+    except CaptureError as error:
+        state["errors"].append(str(error))
+        st.rerun()
+    with st.spinner("Analysing the photo…"):
+        session_id = _session(store, client, photo)
+        extension = "png" if photo.data.startswith(b"\x89PNG") else "jpg"
+        filename = f"capture-{photo.captured_at:%Y%m%d-%H%M%S}-{photo.shot}.{extension}"
+        baseline = baseline_result(store, client.id)
+        outcomes = store_and_analyze(store, get_landmarker(), session_id, [(filename, photo.data)], baseline=baseline)
+    state["outcomes"] += [(outcome, photo.method, photo.width, photo.height) for outcome in outcomes]
+    wrote()
+    st.rerun()  # the component learns the photo is stored; every screen sees the new photo
+
+
+def _session(store: Store, client: ClientRecord, photo: CapturedPhoto) -> int:
+    """The session this browser session's captures of the client go to: made with the first photo, today."""
+    state = _state(client.id)
+    if state["session_id"] is not None:
+        try:
+            return int(store.session(state["session_id"]).id)
+        except ProgressError:  # deleted meanwhile: start a new one
+            state["session_id"] = None
+    camera = photo.device or "the browser's camera"
+    session = store.add_session(client.id, day=photo.captured_at.date(),
+                                capture_notes=f"Guided capture in the browser, camera: {camera}.")
+    state["session_id"] = session.id
+    return int(session.id)
+
+
+def _show_results(state: dict[str, Any]) -> None:
+    for error in state["errors"]:
+        st.error(plain(error))
+    outcomes: list[tuple[UploadOutcome, str, int, int]] = state["outcomes"]
+    if not outcomes:
+        return
+    usable = sum(outcome.result.ok for outcome, *_ in outcomes)
+    st.success(f"{len(outcomes)} photo(s) stored in today's session, {usable} usable"
+               + (f" (a session needs {SHOTS_PER_SESSION})." if len(outcomes) < SHOTS_PER_SESSION else "."))
+    columns = st.columns(max(len(outcomes), SHOTS_PER_SESSION))
+    for number, (column, (outcome, method, width, height)) in enumerate(zip(columns, outcomes, strict=False), 1):
+        with column:
+            st.markdown(f"**Photo {number}** · {width}×{height} px"
+                        + (" (video frame)" if method == "video-frame" else ""))
+            if outcome.duplicate:
+                st.warning("The same photo is already in this session.")
+            if outcome.result.error is not None:
+                st.error(plain(str(outcome.result.error)))
+                continue
+            if outcome.result.aligned is not None:
+                st.image(outcome.result.aligned.image, width=220)
+            failing = [check for check in outcome.result.checks if check.fix]
+            if not failing:
+                st.markdown("✅ All capture checks pass.")
+            for check in failing:
+                st.markdown(f"{ICON[check.status]} **{check.name.replace('_', ' ')}**: {check.fix}")
+
