@@ -6,6 +6,7 @@ The Streamlit app calls only these functions and the store; nothing here draws o
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -13,27 +14,42 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from progress import ingest
-from progress.align import AlignedFace, align_face
+from progress.align import AlignedFace, align_face, aligned_from_stored
 from progress.analysis import PhotoResult, analyze_photo
-from progress.catalogue import FAMILIES
-from progress.errors import DuplicatePhotoError, ImageTooLargeError, NotAnImageError, ProgressError, TruncatedImageError
+from progress.errors import (
+    DuplicatePhotoError,
+    ImageTooLargeError,
+    InvalidRecordError,
+    NotAnImageError,
+    ProgressError,
+    TruncatedImageError,
+)
 from progress.landmarks import FaceLandmarker
-from progress.series import MetricSeries, SeriesResult, Session, Verdict, analyze_series
-from progress.store import ClientRecord, SessionRecord, Store
+from progress.quality import Status, baseline_checks
+from progress.series import SeriesResult, Session, analyze_series
+from progress.store import AnalysisRecord, ClientRecord, PhotoRecord, SessionRecord, Store
 
 __all__ = [
     "ALGORITHM_VERSION",
+    "COMPARISON_WARNINGS",
     "DEMO_CLIENT_FOLDER",
     "DEMO_CLIENT_NAME",
-    "HEADLINE_METRICS",
     "PhotoExcludedError",
+    "UploadDates",
     "UploadOutcome",
     "aligned_photo",
     "baseline_result",
     "client_series",
-    "metrics_to_show",
+    "comparison_warnings",
+    "next_session_number",
     "open_demo_client",
+    "photo_problem",
+    "representative_key",
+    "session_faces",
+    "set_representative",
     "store_and_analyze",
+    "stored_elsewhere",
+    "upload_dates",
 ]
 
 try:
@@ -41,13 +57,6 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a checkout that was never installed
     ALGORITHM_VERSION = "progress (checkout)"
 DEMO_CLIENT_NAME = "Demo client (astronaut)"
-HEADLINE_METRICS = {
-    "tone": "tone.sd_redness.face", "redness": "redness.cheek_contrast.cheek_left",
-    "brightness": "brightness.lightness.face", "spots": "spots.count_per_cm2.face", "texture": "texture.fine.face",
-    "lines": "lines.area_fraction.forehead", "undereye": "undereye.darkness.undereye_left",
-    "contour": "contour.jaw_to_cheek_ratio", "lift": "lift.brow_height.left", "symmetry": "symmetry.landmark_asymmetry",
-}  # fmt: skip
-"""The metric shown for a family when nothing in it changed and the practitioner chose none of it."""
 DEMO_CLIENT_FOLDER = Path(__file__).resolve().parents[1] / "sample_images" / "demo_client"
 _NOT_PHOTOS = (NotAnImageError, TruncatedImageError, ImageTooLargeError)
 """Refusals that mean the upload is not a usable photo file at all: it is not stored."""
@@ -108,6 +117,9 @@ def store_and_analyze(store: Store, landmarker: FaceLandmarker, session_id: int,
         except DuplicatePhotoError as error:
             outcomes.append(UploadOutcome(filename, error.photo_id, result, duplicate=True))
             continue
+        except InvalidRecordError as error:  # e.g. a file name the records cannot keep: said, and not stored
+            outcomes.append(UploadOutcome(filename, None, PhotoResult(path=filename, error=error)))
+            continue
         store.save_analysis(record.id, result, ALGORITHM_VERSION)
         outcomes.append(UploadOutcome(filename, record.id, result))
     return outcomes
@@ -134,17 +146,6 @@ def client_series(store: Store, client_id: int, *, primary: Sequence[str] = ()) 
     return analyze_series(sessions, primary=primary)
 
 
-def metrics_to_show(series: SeriesResult) -> list[MetricSeries]:
-    """What the progress view charts: the primary metrics, then per family every metric with a called change,
-    or the family's headline metric when nothing in it changed."""
-    shown = [m for m in series.metrics.values() if m.primary]
-    for family in FAMILIES:
-        members = [m for m in series.metrics.values() if m.spec.family == family and not m.primary]
-        called = [m for m in members if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)]
-        shown += called or [m for m in members if m.spec.name == HEADLINE_METRICS.get(family)]
-    return shown
-
-
 def baseline_result(store: Store, client_id: int) -> PhotoResult | None:
     """The client's baseline — the first usable, not excluded photo of their first session — as stored: its
     lighting, framing and skin constants, which later photos are compared with (nothing is analysed again)."""
@@ -159,8 +160,19 @@ def baseline_result(store: Store, client_id: int) -> PhotoResult | None:
 
 
 def aligned_photo(store: Store, landmarker: FaceLandmarker, photo_id: int) -> AlignedFace | None:
-    """A stored photo aligned to the canonical frame (for before/after pictures and the time-lapse)."""
+    """A stored photo aligned to the canonical frame (for before/after pictures, the time-lapse and the report).
+
+    The photo is decoded and warped by the transform stored with its newest analysis, with the landmarks stored
+    there: the landmark network does not run. Only when that analysis is of another algorithm version (or was
+    saved before landmarks were stored) is the face searched for again. None when there is no face.
+    """
+    analysis = store.latest_analysis(photo_id)
     photo = ingest.read_photo(store.photo_bytes(photo_id))
+    if analysis is not None and analysis.algorithm_version == ALGORITHM_VERSION:
+        if analysis.landmarks is not None and analysis.transform is not None:
+            return aligned_from_stored(photo.image, analysis.landmarks, analysis.transform)
+        if not analysis.ok:
+            return None  # this algorithm found no usable face in it
     face = landmarker.detect(photo.image).face
     return None if face is None else align_face(photo.image, face.landmarks)
 
@@ -184,5 +196,114 @@ def open_demo_client(store: Store, landmarker: FaceLandmarker, folder: Path = DE
     return client
 
 
+@dataclass(frozen=True, slots=True)
+class UploadDates:
+    """The capture dates of a session's uploads, from the files that look like usable photos.
+
+    Attributes:
+        day: The date to pre-fill (the earliest of ``days``), or None when no usable file carries one.
+        days: Every distinct capture date among the usable files, in order.
+        refused: Names of files that cannot be used (not a picture, or under the minimum size): their dates,
+            if any, are ignored.
+    """
+
+    day: date | None
+    days: tuple[date, ...]
+    refused: tuple[str, ...]
+
+    @property
+    def differ(self) -> bool:
+        """The usable photos were taken on different days."""
+        return len(self.days) > 1
+
+
+def upload_dates(files: Sequence[tuple[str, bytes]]) -> UploadDates:
+    """The dates of uploads (file name, bytes), reading only the files' headers (nothing is decoded; only the
+    supported photo decoders are tried)."""
+    days: set[date] = set()
+    refused = []
+    for name, data in files:
+        size = ingest.photo_size(data)
+        small = size is None or min(size) < ingest.MIN_SHORT_SIDE
+        if small or len(data) > ingest.MAX_FILE_BYTES:
+            refused.append(name)
+        elif (day := ingest.capture_date(data, name=name)) is not None:
+            days.add(day)
+    ordered = tuple(sorted(days))
+    return UploadDates(ordered[0] if ordered else None, ordered, tuple(refused))
+
+
+def next_session_number(store: Store, client_id: int) -> int:
+    """One more than the client's highest session number (1 for a first session), from the records now."""
+    return max((record.number for record in store.sessions(client_id)), default=0) + 1
+
+
+def stored_elsewhere(store: Store, client_id: int, files: Sequence[tuple[str, bytes]]) -> dict[str, int]:
+    """The uploads whose exact bytes are already in one of the client's sessions: file name → session number."""
+    known = {photo.sha256: record.number for record in store.sessions(client_id) for photo in store.photos(record.id)}
+    return {name: known[digest] for name, data in files if (digest := hashlib.sha256(data).hexdigest()) in known}
+
+
+def photo_problem(photo: PhotoRecord, analysis: AnalysisRecord | None) -> str | None:
+    """Why a stored photo cannot take part in pictures and reports (None when it can)."""
+    if photo.excluded:
+        return "Left out by the practitioner."
+    if analysis is None:
+        return "Not analysed (an imported or unreadable file)."
+    if analysis.error is not None:
+        return str(analysis.error.get("message") or "It could not be analysed.")
+    return None
+
+
+def representative_key(session_id: int) -> str:
+    """The setting naming the photo that represents a session in before/after, time-lapse and reports."""
+    return f"session_photo:{session_id}"
+
+
+def set_representative(store: Store, session_id: int, photo_id: int | None) -> None:
+    """Make ``photo_id`` represent its session (None: the first usable photo does)."""
+    store.set_setting(representative_key(session_id), photo_id)
+
+
+def session_faces(store: Store, client_id: int) -> list[tuple[SessionRecord, PhotoRecord]]:
+    """Per session, the photo that represents it: the chosen one when it is usable, else the first usable photo.
+
+    Sessions without a usable photo (too small, not a photo, no face, left out) are skipped, so before/after,
+    the time-lapse and reports use the next usable photo instead.
+    """
+    analyses = store.latest_analyses(client_id)
+    chosen = []
+    for record in store.sessions(client_id):
+        usable = [photo for photo in store.photos(record.id) if photo_problem(photo, analyses.get(photo.id)) is None]
+        if not usable:
+            continue
+        wanted = store.setting(representative_key(record.id))
+        chosen.append((record, next((photo for photo in usable if photo.id == wanted), usable[0])))
+    return chosen
+
+
 def _session_label(record: SessionRecord) -> str:
     return f"{record.day.isoformat()} #{record.number}"
+
+
+COMPARISON_WARNINGS = {
+    "camera_distance_change": "Camera distance differs: sizes and contours are not face changes.",
+    "lighting_change": "Lighting differs: colour differences are not skin changes.",
+    "light_direction_change": "Light from another side: shading differences are not skin changes.",
+}
+"""What a before/after picture must say when its two photos were not taken the same way (by baseline check)."""
+
+
+def comparison_warnings(store: Store, client_id: int, before_photo_id: int, after_photo_id: int) -> tuple[str, ...]:
+    """Plain warnings for a before/after of two stored photos: the camera-distance and lighting checks of the
+    "after" photo measured against the "before" photo (the same checks as against the baseline), one sentence per
+    check that does not pass. Empty when they compare, or when either has no stored analysis."""
+    analyses = store.latest_analyses(client_id)
+    before, after = analyses.get(before_photo_id), analyses.get(after_photo_id)
+    if before is None or after is None or before.error is not None or after.error is not None:
+        return ()
+    before_lighting, after_lighting = before.to_photo_result().lighting, after.to_photo_result().lighting
+    if before_lighting is None or after_lighting is None:
+        return ()
+    return tuple(COMPARISON_WARNINGS[check.name] for check in baseline_checks(after_lighting, before_lighting)
+                 if check.status is not Status.PASS and check.name in COMPARISON_WARNINGS)

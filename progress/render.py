@@ -97,14 +97,36 @@ def contours_overlay(before: AlignedFace, after: AlignedFace) -> np.ndarray:
     return canvas
 
 
-def timelapse_gif(faces: Sequence[np.ndarray], *, frame_ms: int = 700, width: int = 360) -> bytes:
-    """An animated GIF of aligned faces (uint8 RGB arrays, one per session), looping."""
+def stamp(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
+    """``image`` (uint8 RGB, H×W×3) with ``lines`` of text on a dark band across its top, so that a warning
+    travels with the picture (a screenshot or a saved image keeps it). No lines: the image unchanged."""
+    if not lines:
+        return image
+    canvas = image.copy()
+    scale = max(0.45, canvas.shape[1] / 1100)
+    line_height = round(28 * scale)
+    band = line_height * len(lines) + round(10 * scale)
+    canvas[:band] = (0.25 * canvas[:band]).astype(np.uint8)
+    for index, line in enumerate(lines):
+        origin = (round(10 * scale), round((index + 1) * line_height))
+        cv2.putText(canvas, line, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale, (255, 214, 0),
+                    max(1, round(2 * scale)), cv2.LINE_AA)
+    return canvas
+
+
+def timelapse_gif(faces: Sequence[np.ndarray], *, frame_ms: int = 700, width: int = 360,
+                  labels: Sequence[str] = ()) -> bytes:
+    """An animated GIF of aligned faces (uint8 RGB arrays, one per session), looping; ``labels`` (e.g. the
+    sessions' dates, one per face) are stamped on their frames."""
     if not faces:
         raise ValueError("A time-lapse needs at least one photo.")
     frames = []
-    for face in faces:
+    for index, face in enumerate(faces):
         height = round(face.shape[0] * width / face.shape[1])
-        frames.append(Image.fromarray(cv2.resize(face, (width, height), interpolation=cv2.INTER_AREA)))
+        small = cv2.resize(face, (width, height), interpolation=cv2.INTER_AREA)
+        if index < len(labels):
+            small = stamp(small, [labels[index]])
+        frames.append(Image.fromarray(small))
     buffer = io.BytesIO()
     frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
     return buffer.getvalue()

@@ -18,6 +18,7 @@ from progress.render import (
     difference_heatmap,
     ghost_overlay,
     landmarks_and_regions,
+    stamp,
     timelapse_gif,
 )
 from progress.skin import region_masks
@@ -71,3 +72,29 @@ def test_the_timelapse_is_a_looping_gif_with_a_frame_per_session(aligned: Aligne
     assert animation.format == "GIF" and animation.n_frames == 3 and animation.info.get("loop") == 0
     with pytest.raises(ValueError, match="at least one"):
         timelapse_gif([])
+
+
+def test_a_stamp_writes_its_lines_on_a_band_at_the_top_and_nothing_else() -> None:
+    image = np.full((400, 300, 3), 200, np.uint8)
+    stamped = stamp(image, ["Lighting differs: colour differences are not skin changes."])
+    assert stamped.shape == image.shape and stamped.dtype == np.uint8
+    assert stamp(image, []) is image  # no warning: the picture as it was
+    changed = np.any(stamped != image, axis=-1)
+    rows = np.flatnonzero(changed.any(axis=1))
+    assert rows.min() == 0 and rows.max() < 60  # one line: a band at the top only
+    assert np.array_equal(stamped[60:], image[60:])
+    band = stamped[:60].astype(int)
+    yellow = (band[..., 0] > 180) & (band[..., 1] > 150) & (band[..., 2] < 100)
+    assert yellow.sum() > 50  # the text, in yellow on the darkened band
+
+
+def test_the_timelapse_carries_each_session_date_on_its_frame() -> None:
+    faces = [np.full((440, 360, 3), level, np.uint8) for level in (80, 160)]
+    plain = Image.open(io.BytesIO(timelapse_gif(faces)))
+    dated = Image.open(io.BytesIO(timelapse_gif(faces, labels=["05 Jan 2026", "13 Apr 2026"])))
+    assert dated.n_frames == plain.n_frames == 2
+    for index in range(2):
+        plain.seek(index)
+        dated.seek(index)
+        top = np.asarray(dated.convert("RGB"))[:40]
+        assert not np.array_equal(top, np.asarray(plain.convert("RGB"))[:40])  # the date is on the frame

@@ -3,12 +3,19 @@ revision counter that tells the caches a screen wrote something."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
+from collections.abc import Callable
 
+import cv2
+import numpy as np
 import streamlit as st
 
 from progress.align import AlignedFace
+from progress.errors import ProgressError
 from progress.landmarks import FaceLandmarker
+from progress.password import Backoff
 from progress.practice import aligned_photo, client_series
 from progress.series import SeriesResult
 from progress.store import Store
@@ -62,10 +69,85 @@ def series_of(store: Store, client_id: int, primary: tuple[str, ...]) -> SeriesR
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_aligned(_store: Store, url: str, photo_id: int) -> AlignedFace | None:
-    return aligned_photo(_store, get_landmarker(), photo_id)
+def _cached_aligned(_store: Store, url: str, photo_id: int, sha256: str) -> AlignedFace | None:
+    try:
+        return aligned_photo(_store, get_landmarker(), photo_id)
+    except ProgressError:  # too small, not a photo, damaged copy: the caller shows it as unusable
+        return None
+
+
+def _content(store: Store, photo_id: int) -> str | None:
+    """The photo's SHA-256 (part of every cache key: SQLite may give a deleted photo's id to a new one)."""
+    try:
+        return store.photo(photo_id).sha256
+    except ProgressError:
+        return None
 
 
 def aligned(store: Store, photo_id: int) -> AlignedFace | None:
-    """A stored photo aligned to the canonical frame (cached by photo id)."""
-    return _cached_aligned(store, str(store.url), photo_id)
+    """A stored photo aligned to the canonical frame (cached by photo), or None when it cannot be (no face, too
+    small, not a photo, deleted)."""
+    sha256 = _content(store, photo_id)
+    return None if sha256 is None else _cached_aligned(store, str(store.url), photo_id, sha256)
+
+
+THUMBNAIL_PX = 160
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def _cached_thumbnail(_store: Store, url: str, photo_id: int, sha256: str) -> np.ndarray | None:
+    face = _cached_aligned(_store, url, photo_id, sha256)
+    if face is None:
+        return None
+    height = round(face.image.shape[0] * THUMBNAIL_PX / face.image.shape[1])
+    return np.asarray(cv2.resize(face.image, (THUMBNAIL_PX, height), interpolation=cv2.INTER_AREA))
+
+
+def thumbnail(store: Store, photo_id: int, sha256: str) -> np.ndarray | None:
+    """A small aligned face of a stored photo (cached by photo and content), or None without a usable face."""
+    return _cached_thumbnail(store, str(store.url), photo_id, sha256)
+
+
+@st.cache_resource
+def password_backoff() -> Backoff:
+    """One backoff for the whole server: wrong guesses from any browser slow the next guess."""
+    return Backoff()
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'^%@/])")
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for Streamlit's Markdown so it shows as typed: no link, image, HTML, colour, icon,
+    formula or heading can come out of it (every ASCII punctuation mark is backslash-escaped, line breaks kept).
+    Use it where Streamlit only takes Markdown (st.error, st.warning, ...); elsewhere prefer st.text."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def heading(text: str, level: int = 2) -> None:
+    """A heading holding user text (a client's name) as text: HTML-escaped, never Markdown."""
+    st.html(f"<h{level} style='margin:0.2em 0 0.4em 0'>{html.escape(text)}</h{level}>")
+
+
+def prepared_download(label: str, key: str, make: Callable[[], bytes], *, file_name: str, mime: str,
+                      token: object, disabled: bool = False) -> None:
+    """A file made on an explicit "Prepare" click, then served from memory by a plain download button.
+
+    The bytes are held in this browser session until ``token`` changes (another client, or the records
+    changed), so a download never depends on a file Streamlit makes on another thread (which other downloads can
+    remove first) and clicking it does not rerun the app.
+    """
+    holder = f"prepared_{key}"
+    held = st.session_state.get(holder)
+    if held is not None and held[0] != token:
+        st.session_state.pop(holder, None)
+        held = None
+    if held is not None:
+        st.download_button(label, held[1], file_name=file_name, mime=mime, key=key, on_click="ignore",
+                           type="primary", icon=":material/download:")
+        return
+    if st.button(f"Prepare: {label}", key=f"prepare_{key}", disabled=disabled):
+        with st.spinner(f"Preparing {label}…"):
+            data = make()
+        st.session_state[holder] = (token, data)
+        st.rerun()

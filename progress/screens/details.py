@@ -1,0 +1,30 @@
+"""Client details: name or code, skin notes, consents. A rename shows everywhere at once (the app reruns)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from progress.errors import ProgressError
+from progress.screens.common import plain, wrote
+from progress.store import ClientRecord, Store
+
+
+def show(store: Store, client: ClientRecord) -> None:
+    """The Client details screen of ``client``."""
+    with st.form(f"client_details_{client.id}"):
+        name = st.text_input("Name or code", value=client.name, key=f"edit_name_{client.id}")
+        notes = st.text_area("Skin notes", value=client.skin_notes, key=f"edit_notes_{client.id}")
+        clinical = st.checkbox("Consents to photos for their treatment (and on their own report)",
+                               value=client.consent_clinical, key=f"edit_clinical_{client.id}")
+        marketing = st.checkbox("May be shown to others (marketing, teaching)", value=client.consent_marketing,
+                                key=f"edit_marketing_{client.id}")
+        saved = st.form_submit_button("Save")
+    if saved:
+        try:
+            store.update_client(client.id, name=name, skin_notes=notes, consent_clinical=clinical,
+                                consent_marketing=marketing)
+        except (ValueError, ProgressError) as error:
+            st.error(plain(str(error)))
+        else:
+            wrote()
+            st.rerun()
