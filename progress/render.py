@@ -103,7 +103,7 @@ def stamp(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     if not lines:
         return image
     canvas = image.copy()
-    scale = max(0.45, canvas.shape[1] / 1100)
+    scale = max(0.45, canvas.shape[1] / 900)
     line_height = round(28 * scale)
     band = line_height * len(lines) + round(10 * scale)
     canvas[:band] = (0.25 * canvas[:band]).astype(np.uint8)
