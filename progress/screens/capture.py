@@ -28,10 +28,10 @@ from progress.live_checks import (
     ghost_placement,
     photo_size,
 )
-from progress.practice import UploadOutcome, baseline_result, store_and_analyze
+from progress.practice import baseline_result, store_and_analyze
 from progress.screens.common import aligned, get_landmarker, plain, wrote
 from progress.screens.sessions import ICON
-from progress.store import ClientRecord, Store
+from progress.store import ClientRecord, PhotoRecord, Store
 
 _camera = components.declare_component("camera", path=str(FRONTEND))
 _models = components.declare_component("models", path=str(MODELS))
@@ -59,18 +59,20 @@ def show(store: Store, client: ClientRecord) -> None:
                    "Use the same place, light and camera as then.")
     settings = component_settings(baseline, ghost[1] if ghost else None)
     value = _camera(settings=settings, ghost_image=ghost[0] if ghost else None, ghost_opacity=GHOST_OPACITY,
-                    model_url=MODEL_URL, shots_stored=len(state["outcomes"]), acknowledged=state["acknowledged"],
+                    model_url=MODEL_URL, shots_stored=len(_captured(store, state)), acknowledged=state["acknowledged"],
                     key=f"camera_{client.id}", default=None)
     if isinstance(value, dict) and _shot_key(value) not in state["done"]:
         _store_shot(store, client, value, state)
-    _show_results(state)
+    _show_results(store, client, state)
 
 
 def _state(client_id: int) -> dict[str, Any]:
-    """This browser session's capture of this client: the session photos go to, shots done, outcomes."""
+    """This browser session's capture of this client: the session photos go to, shots done, and how each stored
+    photo was taken (by photo id). What was stored is read back from the records, never only kept here: a run
+    interrupted after the photo was stored (a rerun asked for meanwhile) still shows it."""
     key = f"capture_{client_id}"
     if key not in st.session_state:
-        st.session_state[key] = {"session_id": None, "done": set(), "outcomes": [], "acknowledged": "",
+        st.session_state[key] = {"session_id": None, "done": set(), "taken": {}, "acknowledged": "",
                                  "errors": []}
     state: dict[str, Any] = st.session_state[key]
     return state
@@ -115,7 +117,7 @@ def _store_shot(store: Store, client: ClientRecord, value: dict[str, Any], state
         filename = f"capture-{photo.captured_at:%Y%m%d-%H%M%S}-{photo.shot}.{extension}"
         baseline = baseline_result(store, client.id)
         outcomes = store_and_analyze(store, get_landmarker(), session_id, [(filename, photo.data)], baseline=baseline)
-    state["outcomes"] += [(outcome, photo.method, photo.width, photo.height) for outcome in outcomes]
+    state["taken"] |= {outcome.photo_id: (photo.method, photo.width, photo.height) for outcome in outcomes}
     wrote()
     st.rerun()  # the component learns the photo is stored; every screen sees the new photo
 
@@ -135,30 +137,45 @@ def _session(store: Store, client: ClientRecord, photo: CapturedPhoto) -> int:
     return int(session.id)
 
 
-def _show_results(state: dict[str, Any]) -> None:
+def _captured(store: Store, state: dict[str, Any]) -> list[PhotoRecord]:
+    """The photos stored in this capture's session, from the records (empty before the first)."""
+    if state["session_id"] is None:
+        return []
+    try:
+        return store.photos(state["session_id"])
+    except ProgressError:  # the session was deleted meanwhile
+        return []
+
+
+def _show_results(store: Store, client: ClientRecord, state: dict[str, Any]) -> None:
     for error in state["errors"]:
         st.error(plain(error))
-    outcomes: list[tuple[UploadOutcome, str, int, int]] = state["outcomes"]
-    if not outcomes:
+    photos = _captured(store, state)
+    if not photos:
         return
-    usable = sum(outcome.result.ok for outcome, *_ in outcomes)
-    st.success(f"{len(outcomes)} photo(s) stored in today's session, {usable} usable"
-               + (f" (a session needs {SHOTS_PER_SESSION})." if len(outcomes) < SHOTS_PER_SESSION else "."))
-    columns = st.columns(max(len(outcomes), SHOTS_PER_SESSION))
-    for number, (column, (outcome, method, width, height)) in enumerate(zip(columns, outcomes, strict=False), 1):
+    analyses = store.latest_analyses(client.id)
+    results = {photo.id: analysis.to_photo_result() for photo in photos if (analysis := analyses.get(photo.id))}
+    usable = sum(result.ok for result in results.values())
+    st.success(f"{len(photos)} photo(s) stored in today's session, {usable} usable"
+               + (f" (a session needs {SHOTS_PER_SESSION})." if len(photos) < SHOTS_PER_SESSION else "."))
+    columns = st.columns(max(len(photos), SHOTS_PER_SESSION))
+    for number, (column, photo) in enumerate(zip(columns, photos, strict=False), 1):
         with column:
-            st.markdown(f"**Photo {number}** · {width}×{height} px"
+            method, width, height = state["taken"].get(photo.id, ("", 0, 0))
+            st.markdown(f"**Photo {number}**" + (f" · {width}×{height} px" if width else "")
                         + (" (video frame)" if method == "video-frame" else ""))
-            if outcome.duplicate:
-                st.warning("The same photo is already in this session.")
-            if outcome.result.error is not None:
-                st.error(plain(str(outcome.result.error)))
+            result = results.get(photo.id)
+            if result is None:
+                st.caption("Not analysed yet.")
                 continue
-            if outcome.result.aligned is not None:
-                st.image(outcome.result.aligned.image, width=220)
-            failing = [check for check in outcome.result.checks if check.fix]
+            if result.error is not None:
+                st.error(plain(str(result.error)))
+                continue
+            face = aligned(store, photo.id)
+            if face is not None:
+                st.image(face.image, width=220)
+            failing = [check for check in result.checks if check.fix]
             if not failing:
                 st.markdown("✅ All capture checks pass.")
             for check in failing:
                 st.markdown(f"{ICON[check.status]} **{check.name.replace('_', ' ')}**: {check.fix}")
-
