@@ -1,4 +1,4 @@
-"""Colour correction from an X-Rite ColorChecker Classic in the frame (metrics.md §4.2).
+"""Colour correction from an X-Rite ColorChecker Classic in the frame (``docs/colour_chart.md``).
 
 :func:`find_colour_chart` looks for the 24-patch chart with OpenCV's ``mcc`` detector and, when it finds one, fits
 a :class:`ColourCorrection`: a 3×3 matrix on linear sRGB that maps the measured patch colours onto the chart's
@@ -10,7 +10,7 @@ white balance is, to first order, a per-channel gain in linear light (von Kries)
 from sRGB's by a linear mix; a 3×3 matrix models both exactly. It has no offset, so it scales with exposure and
 leaves black black, and 9 parameters are well determined by 18–24 patches. An affine (4×3) fit adds an offset
 that lifts or crushes shadows when the chart's black patch is noisy, and polynomial fits bend colours away from
-the 24 patches, where skin is poorly represented (metrics.md §4.2, Kang & Kim). The matrix is fitted by
+the 24 patches, where skin is poorly represented (Kang & Kim). The matrix is fitted by
 ``cv2.ccm`` to minimise CIEDE2000 on the patches (least-squares start, then Nelder–Mead); the fit error reported
 is recomputed here in numpy, as the mean ΔE00 of the usable patches after correction.
 
@@ -34,9 +34,11 @@ __all__ = [
     "DETECTION_LONG_SIDE",
     "MAX_FIT_DELTA_E",
     "MIN_PATCHES",
+    "PRETEST_LONG_SIDE",
     "ColourCorrection",
     "find_colour_chart",
     "fit_colour_correction",
+    "might_hold_chart",
     "search_copy",
 ]
 
@@ -56,7 +58,7 @@ values (the blue patch) and are not used."""
 CHART_REFERENCE_SRGB.setflags(write=False)
 
 MAX_FIT_DELTA_E = 5.0
-"""Refuse a correction whose corrected patches miss their references by more than this mean ΔE00 (metrics.md §4.2
+"""Refuse a correction whose corrected patches miss their references by more than this mean ΔE00 (published practice
 suggests 3–5). Every misread chart tried (patch order shuffled, reversed, mirrored) leaves 22–29; a synthetic
 chart under a white-balance cast, blur, noise, perspective and JPEG 85 leaves 0.1–0.3. A genuine chart in a phone
 JPEG will leave more, since a 3×3 matrix cannot undo a tone curve or a saturation boost: not yet measured (no real
@@ -68,11 +70,40 @@ CLIPPED_LEVEL = 250.0
 CRUSHED_LEVEL = 5.0
 """A patch whose mean is 5 of 255 or less in any channel is in the noise floor."""
 DETECTION_LONG_SIDE = 1600
-"""Detect on a copy reduced (area averaging) to this long side. On one core, ``mcc`` takes 0.75–0.9 s on a full
-12 MP (4032×3024) photo, and the whole search about 0.15 s on the reduced copy; its working memory is about
-40 bytes per pixel of the copy (≈ 80 MB at 1600 px, ≈ 130 MB at 2000 px). Patch means are unchanged by area
-averaging; the detector needs patches of about 20 px or more, so the chart must span about an eighth of the
-photo's long side."""
+"""Detect on a copy reduced (area averaging, by the smallest whole factor) to this long side or less, e.g. by 3
+for a 4000×3000 photo (1333 px). On one core, ``mcc`` takes 0.75–0.9 s on a full 12 MP (4032×3024) photo, and
+the whole search about 0.15 s on the reduced copy; its working memory is about 40 bytes per pixel of the copy
+(≈ 80 MB at 1600 px, ≈ 130 MB at 2000 px). Patch means are unchanged by area averaging; the detector needs
+patches of about 20 px or more, so the chart must span about an eighth of the photo's long side."""
+PRETEST_LONG_SIDE = 640
+""":func:`might_hold_chart` looks at a copy reduced by the whole factor ``long side // 640`` (640–1279 px long):
+a chart spanning a tenth of the long side has patches of about 8 px there."""
+
+_PRETEST_UNIFORM_RANGE = 12
+"""A pixel is inside a uniform patch when no channel varies by more than 12 levels over its 3×3 neighbourhood of
+the reduced copy (the tests' sensor noise, σ 3 levels at full resolution, stays under it)."""
+_PRETEST_MIN_AREA = 12
+"""Smallest patch, in pixels of the reduced copy, after the 3×3 test has eaten its edges (a 6 px patch leaves 16)."""
+_PRETEST_MAX_AREA_FRACTION = 1 / 60
+"""Largest patch, as a fraction of the reduced copy: a chart filling half the frame has patches of about 1/100."""
+_PRETEST_MIN_FILL = 0.6
+"""A patch fills at least 60 % of its bounding box (a square tilted by 30° fills 68 %)."""
+_PRETEST_MAX_ASPECT = 2.0
+"""Bounding-box aspect of a patch, either way (perspective and tilt included)."""
+_PRETEST_NEIGHBOUR_DISTANCE = 2.5
+"""Two patches are grid neighbours when their centres are within 2.5 patch sides and their areas within 2×."""
+_PRETEST_MIN_GRIDDED = MIN_PATCHES
+"""At least this many patches with two grid neighbours or more: fewer than ``MIN_PATCHES`` visible patches could
+not be fitted anyway. The chart scenes of the tests show 24–25; of 57 real face photos without a chart, one
+shows 24 (none of them chromatic: the count below refuses it), the others 9 or fewer."""
+_PRETEST_CHROMA = 40
+"""A patch is chromatic when its centre's channels spread by more than 40 levels (14 of the chart's 18 colour
+patches spread by 59–200 levels in sRGB, the other 4 by 41–49)."""
+_PRETEST_MIN_CHROMATIC = 8
+"""At least 8 of the gridded patches are chromatic (the chart has 18 colour patches; the test scenes show 15–17,
+after a cast or underexposure too; face photos without a chart 0–3)."""
+_PRETEST_MAX_CANDIDATES = 2000
+"""Past this many patch-like blobs (fine texture) the pre-test does not decide, and the detector looks."""
 
 _CHART_PATCHES = 24
 
@@ -136,10 +167,63 @@ def find_colour_chart(image: np.ndarray) -> ColourCorrection | None:
         ValueError: If ``image`` is not a uint8 (H, W, 3) array.
     """
     _check_image(image)
+    if not might_hold_chart(image):
+        return None
     measured = _measure_chart(image)
     if measured is None:
         return None
     return fit_colour_correction(measured)
+
+
+def might_hold_chart(image: np.ndarray) -> bool:
+    """A cheap pre-test (about 6 ms on a 12 MP photo, one core): False when the photo shows no grid of small, square,
+    uniform patches with several saturated ones, so no ColorChecker can be found and the detector need not run.
+
+    It looks at a copy reduced by a whole factor to 640–1279 px (``PRETEST_LONG_SIDE``; 2×2 averaging), marks
+    pixels whose 3×3 neighbourhood is uniform, and counts the connected uniform blobs that are patch-sized,
+    square-ish and have at least two neighbours of similar size nearby. It errs on the side of True: a tiled wall
+    or a check shirt may pass and only costs the detector's time.
+
+    Args:
+        image: uint8 (H, W, 3) RGB.
+
+    Returns:
+        True when a chart may be in the photo.
+
+    Raises:
+        ValueError: If ``image`` is not a uint8 (H, W, 3) array.
+    """
+    _check_image(image)
+    factor = max(1, max(image.shape[:2]) // PRETEST_LONG_SIDE)
+    small = image if factor == 1 else cv2.resize(image, None, fx=1 / factor, fy=1 / factor,
+                                                  interpolation=cv2.INTER_LINEAR)  # 2×2 mean at even factors
+    kernel = np.ones((3, 3), np.uint8)
+    spread = cv2.subtract(cv2.dilate(small, kernel), cv2.erode(small, kernel))
+    widest = cv2.max(cv2.max(spread[:, :, 0], spread[:, :, 1]), spread[:, :, 2])  # numpy's max(axis=2) is 20× slower
+    uniform = (widest <= _PRETEST_UNIFORM_RANGE).astype(np.uint8)
+    _, _, stats, centres = cv2.connectedComponentsWithStats(uniform, connectivity=4)
+    width, height, area = (stats[1:, column].astype(np.float64)
+                           for column in (cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
+    patch = ((area >= _PRETEST_MIN_AREA) & (area <= _PRETEST_MAX_AREA_FRACTION * uniform.size)
+             & (area >= _PRETEST_MIN_FILL * width * height)
+             & (width <= _PRETEST_MAX_ASPECT * height) & (height <= _PRETEST_MAX_ASPECT * width))
+    count = int(patch.sum())
+    if count > _PRETEST_MAX_CANDIDATES:
+        return True
+    if count < _PRETEST_MIN_GRIDDED:
+        return False
+    centre, size = centres[1:][patch], area[patch]
+    distance = np.linalg.norm(centre[:, None, :] - centre[None, :, :], axis=2)
+    ratio = size[:, None] / size[None, :]
+    neighbour = ((distance > 0) & (distance <= _PRETEST_NEIGHBOUR_DISTANCE * np.sqrt(size)[:, None])
+                 & (ratio >= 0.5) & (ratio <= 2.0))
+    gridded = neighbour.sum(axis=1) >= 2
+    if int(gridded.sum()) < _PRETEST_MIN_GRIDDED:
+        return False
+    columns, rows = np.rint(centre[gridded]).astype(np.intp).T
+    colours = small[rows, columns].astype(np.int16)
+    chroma = colours.max(axis=1) - colours.min(axis=1)
+    return int((chroma > _PRETEST_CHROMA).sum()) >= _PRETEST_MIN_CHROMATIC
 
 
 def fit_colour_correction(measured: np.ndarray) -> ColourCorrection | None:
@@ -181,13 +265,22 @@ def fit_colour_correction(measured: np.ndarray) -> ColourCorrection | None:
 
 
 def search_copy(image: np.ndarray) -> np.ndarray:
-    """The photo reduced (area averaging) to ``DETECTION_LONG_SIDE``, or itself when it is no larger.
+    """The photo reduced (area averaging) by the smallest whole factor that brings its long side to
+    ``DETECTION_LONG_SIDE`` or less, or itself when it is no larger.
 
     :func:`find_colour_chart` makes this copy itself; a caller that holds a large photo can make it first and
     let the photo go, so the detector's working memory and the full photo are never held together.
+
+    Args:
+        image: uint8 (H, W, 3) RGB.
+
+    Returns:
+        uint8 (round(H / k), round(W / k), 3) RGB with k = ceil(long side / ``DETECTION_LONG_SIDE``), or ``image``.
     """
-    scale = DETECTION_LONG_SIDE / max(image.shape[:2])
-    return image if scale >= 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    factor = -(-max(image.shape[:2]) // DETECTION_LONG_SIDE)
+    if factor <= 1:
+        return image
+    return cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
 
 
 def _measure_chart(image: np.ndarray) -> np.ndarray | None:

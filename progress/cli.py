@@ -9,27 +9,30 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime, time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from progress.align import AlignedFace
-from progress.analysis import PhotoResult, analyze_photo, analyze_photos
-from progress.catalogue import registry
 from progress.errors import NotFoundError, ProgressError
-from progress.ingest import capture_date, capture_time_from_name
-from progress.landmarks import FaceLandmarker
-from progress.plot import metric_chart
-from progress.practice import aligned_photo, client_series
-from progress.private_files import write_private_file
-from progress.report import ReportOptions, client_report
-from progress.series import MAX_PRIMARY_METRICS, SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
-from progress.store import ClientRecord, Store
-from progress.summary import series_csv, series_table, series_to_dict
+
+if TYPE_CHECKING:  # each command imports what it uses when it runs: ``analyze`` never loads the records,
+    # the statistics, the PDF writer or the charts (see :func:`main`)
+    from progress.align import AlignedFace
+    from progress.analysis import PhotoResult
+    from progress.landmarks import FaceLandmarker
+    from progress.series import SeriesResult
+    from progress.store import ClientRecord, Store
 
 __all__ = ["main"]
+
+_MAX_PRIMARY_METRICS = 5
+"""``progress.series.MAX_PRIMARY_METRICS``, repeated for the help text so that building the parser imports no
+statistics (a test keeps the two equal)."""
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the command line.
+
+    Each command imports the modules it needs when it runs, so ``progress analyze`` starts without SQLAlchemy,
+    Alembic, fpdf, SciPy's statistics or Streamlit (MediaPipe itself still loads matplotlib).
 
     Returns:
         0 when every photo could be analysed, 1 when any could not, 2 for a usage or model problem.
@@ -65,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="photos, or folders: a folder of sub-folders is one session per sub-folder; "
                              "otherwise photos are grouped into sessions by capture date")
     series.add_argument("--primary", action="append", default=[], metavar="METRIC",
-                        help=f"a primary metric for this client (up to {MAX_PRIMARY_METRICS}; repeat the option)")
+                        help=f"a primary metric for this client (up to {_MAX_PRIMARY_METRICS}; repeat the option)")
     series.add_argument("--all", action="store_true", help="print every metric, not only the primary and changed")
     series.add_argument("--json", type=Path, metavar="FILE", help="write the whole result as JSON")
     series.add_argument("--csv", type=Path, metavar="FILE", help="write one row per metric as CSV")
@@ -96,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _analyze(arguments: argparse.Namespace, out: TextIO) -> int:
+    from progress.analysis import analyze_photo, analyze_photos
+    from progress.landmarks import FaceLandmarker
+
     paths = _expand(arguments.photos)
     failures = 0
     with FaceLandmarker(arguments.model, expected_sha256=arguments.model_sha256) as landmarker:
@@ -114,6 +120,9 @@ def _analyze(arguments: argparse.Namespace, out: TextIO) -> int:
 
 def _analyzed_series(arguments: argparse.Namespace) -> tuple[SeriesResult, bool]:
     """The series of the photos named on the command line, and whether every photo could be used."""
+    from progress.landmarks import FaceLandmarker
+    from progress.series import analyze_series, group_sessions, with_baseline
+
     paths, labels = _session_sources(arguments.photos)
     with FaceLandmarker() as landmarker:
         results = _analyze_once(paths, labels, landmarker)
@@ -130,6 +139,9 @@ def _analyze_once(paths: Sequence[Path], labels: Sequence[str] | None, landmarke
     Returns:
         One result per path, in the order given.
     """
+    from progress.analysis import PhotoResult, analyze_photos
+    from progress.series import group_sessions
+
     stubs = [PhotoResult(path=str(index), captured_at=_capture_day(path)) for index, path in enumerate(paths)]
     order = [int(str(stub.path)) for session in group_sessions(stubs, labels) for stub in session.photos]
     results: dict[int, PhotoResult] = {}
@@ -142,6 +154,8 @@ def _analyze_once(paths: Sequence[Path], labels: Sequence[str] | None, landmarke
 
 def _capture_day(path: Path) -> datetime | None:
     """The photo's capture day (EXIF header or file name, as :func:`progress.ingest.capture_date`), at midnight."""
+    from progress.ingest import capture_date, capture_time_from_name
+
     try:
         day = capture_date(path.read_bytes(), name=path.name)
     except OSError:
@@ -151,6 +165,11 @@ def _capture_day(path: Path) -> datetime | None:
 
 
 def _report(arguments: argparse.Namespace, out: TextIO) -> int:
+    from progress.landmarks import FaceLandmarker
+    from progress.practice import aligned_photo, client_series
+    from progress.report import ReportOptions, client_report
+    from progress.store import Store
+
     faces: tuple[AlignedFace, AlignedFace] | None = None
     consent = True
     if len(arguments.photos) == 1 and not arguments.photos[0].exists():
@@ -180,6 +199,9 @@ def _report(arguments: argparse.Namespace, out: TextIO) -> int:
 
 def _records(arguments: argparse.Namespace, out: TextIO) -> int:
     """``export``, ``import`` and ``cleanup`` on the practice records (PROGRESS_DATABASE_URL / DATA_FOLDER)."""
+    from progress.private_files import write_private_file
+    from progress.store import Store
+
     with Store() as store:
         if arguments.command == "export":
             client = _client(store, arguments.client)
@@ -205,6 +227,9 @@ def _client(store: Store, name: str) -> ClientRecord:
 
 
 def _series(arguments: argparse.Namespace, out: TextIO) -> int:
+    from progress.plot import metric_chart
+    from progress.summary import series_csv, series_table, series_to_dict
+
     series, all_usable = _analyzed_series(arguments)
     print(series_table(series, everything=arguments.all), file=out)
     if arguments.json:
@@ -219,6 +244,8 @@ def _series(arguments: argparse.Namespace, out: TextIO) -> int:
 
 
 def _charted(series: SeriesResult) -> list[str]:
+    from progress.series import Verdict
+
     primary = [name for name, m in series.metrics.items() if m.primary]
     changed = [name for name, m in series.metrics.items()
                if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)]
@@ -272,6 +299,8 @@ def _summary(result: PhotoResult) -> str:
 
 def _metrics(arguments: argparse.Namespace, out: TextIO) -> int:
     """``progress metrics``: the registry (identifiers, expert units and plain words)."""
+    from progress.catalogue import registry
+
     entries = list(registry().values())
     rows = [
         {"name": m.name, "family": m.family, "region": m.region, "unit": m.unit, "better": str(m.better),

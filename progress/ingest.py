@@ -408,8 +408,31 @@ def _to_srgb_array(picture: Image.Image) -> tuple[np.ndarray, str | None, bool]:
         picture, profile = _convert_profile(picture, icc)
     if picture.mode != "RGB":
         picture = picture.convert("RGB")
-    image = np.asarray(picture)  # read-only view of Pillow's buffer: no second copy of a 12 MP photo
+    image = _rgb_pixels(picture)
     return image, profile, greyscale or _looks_greyscale(image)
+
+
+def _rgb_pixels(picture: Image.Image) -> np.ndarray:
+    """The pixels of an RGB picture as a read-only uint8 (H, W, 3) array, copied out of Pillow once.
+
+    ``np.asarray(picture)`` goes through ``Image.tobytes``, which packs Pillow's 4-byte pixels in row-sized chunks
+    and then joins them: two passes and two 3-byte copies of the photo alive at once (≈ 45 ms and 72 MB for
+    12 MP). Packing the whole picture in one chunk makes the one copy the array wraps (≈ 23 ms, 36 MB). When
+    Pillow's raw encoder is not there or does not finish in one chunk, the ordinary route is taken.
+    """
+    width, height = picture.size
+    try:
+        encoder = Image._getencoder("RGB", "raw", "RGB")
+    except (AttributeError, OSError):
+        return np.asarray(picture)
+    try:
+        encoder.setimage(picture.im, (0, 0, width, height))
+        _, status, packed = encoder.encode(width * height * 3)
+    finally:
+        encoder.cleanup()
+    if status != 1 or len(packed) != width * height * 3:  # 1: finished in this one chunk
+        return np.asarray(picture)
+    return np.frombuffer(packed, dtype=np.uint8).reshape(height, width, 3)  # read-only: it wraps bytes
 
 
 def _grey_to_eight_bits(picture: Image.Image) -> np.ndarray:

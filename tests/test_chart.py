@@ -7,12 +7,14 @@ colour cast is applied to the whole photo afterwards, as a different light or wh
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 from helpers import encode, scale_exposure
 
-from progress import FaceLandmarker, analyze_photo
+from progress import FaceLandmarker, ProgressError, analyze_photo
 from progress.chart import (
     CHART_REFERENCE_SRGB,
     DETECTION_LONG_SIDE,
@@ -21,7 +23,10 @@ from progress.chart import (
     ColourCorrection,
     find_colour_chart,
     fit_colour_correction,
+    might_hold_chart,
+    search_copy,
 )
+from progress.ingest import read_photo
 from progress.skin import skin_metrics
 
 CAST_GAINS = np.array([1.2, 1.0, 0.8])
@@ -200,3 +205,48 @@ def test_the_pipeline_measures_skin_through_the_chart(scene: np.ndarray, landmar
     assert cast.metrics["redness.a_star.cheek_left"] == pytest.approx(plain.metrics["redness.a_star.cheek_left"],
                                                                       abs=1.0)
     assert cast.to_dict()["colour_correction"] == "chart"
+
+
+FACE_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "faces"
+"""Real face photos for development (never in the repository); the test below uses them when present."""
+
+
+def test_pre_test_accepts_the_chart_photos(scene: np.ndarray) -> None:
+    cast = scale_exposure(scene, CAST_GAINS)
+    for photo in (scene, cast, scale_exposure(scene, 0.5),
+                  cv2.resize(cast, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC),
+                  cv2.resize(scene, (4000, 3000), interpolation=cv2.INTER_CUBIC)):
+        assert might_hold_chart(photo)
+
+
+def test_pre_test_rejects_face_photos_without_a_chart(astronaut: np.ndarray, client_photo: np.ndarray,
+                                                      cat: np.ndarray) -> None:
+    assert not might_hold_chart(astronaut)
+    assert not might_hold_chart(client_photo)
+    assert not might_hold_chart(cat)
+    assert not might_hold_chart(cv2.resize(client_photo, (4000, 3000), interpolation=cv2.INTER_CUBIC))
+
+
+def test_pre_test_rejects_real_face_photos() -> None:
+    """Every decodable photo in ../shared/faces (62 at the time of writing: portraits, groups, clinical close-ups);
+    none holds a chart."""
+    paths = sorted(p for p in FACE_PHOTOS.rglob("*") if p.is_file() and p.suffix.lower() in
+                   {".jpg", ".jpeg", ".png", ".webp"}) if FACE_PHOTOS.is_dir() else []
+    if not paths:
+        pytest.skip("no real face photos in ../shared/faces")
+    accepted = []
+    for path in paths:
+        try:
+            image = read_photo(path).image
+        except ProgressError:
+            continue
+        if might_hold_chart(image):
+            accepted.append(path.name)
+    assert accepted == []
+
+
+def test_search_copy_reduces_by_a_whole_factor() -> None:
+    photo = np.zeros((3000, 4000, 3), np.uint8)
+    assert search_copy(photo).shape == (1000, 1333, 3)  # factor 3: the long side is 1333 ≤ DETECTION_LONG_SIDE
+    small = np.zeros((1200, 1600, 3), np.uint8)
+    assert search_copy(small) is small

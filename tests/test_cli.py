@@ -24,6 +24,7 @@ def _run(arguments: list[str]) -> tuple[int, list[dict[str, object]]]:
     return status, [json.loads(line) for line in out.getvalue().splitlines()]
 
 
+@pytest.mark.model
 def test_analyze_prints_one_json_object_per_photo_and_survives_a_bad_file(
     client_photo: np.ndarray, tmp_path: Path
 ) -> None:
@@ -46,6 +47,7 @@ def test_analyze_prints_one_json_object_per_photo_and_survives_a_bad_file(
     assert isinstance(metrics, dict) and "redness.a_star.cheek_left" in metrics
 
 
+@pytest.mark.model
 def test_a_folder_is_expanded_and_all_good_photos_exit_zero(client_photo: np.ndarray, tmp_path: Path) -> None:
     for name in ("a.jpg", "b.png"):
         (tmp_path / name).write_bytes(encode(client_photo, "PNG" if name.endswith("png") else "JPEG"))
@@ -53,6 +55,7 @@ def test_a_folder_is_expanded_and_all_good_photos_exit_zero(client_photo: np.nda
     assert status == 0 and [Path(str(r["path"])).name for r in results] == ["a.jpg", "b.png"]
 
 
+@pytest.mark.model
 def test_baseline_adds_the_comparison_checks(client_photo: np.ndarray, tmp_path: Path) -> None:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(encode(client_photo))
@@ -79,6 +82,7 @@ def test_metrics_lists_the_catalogue() -> None:
     assert isinstance(json.loads(out.getvalue()), list)
 
 
+@pytest.mark.model
 def test_a_photo_without_a_face_is_reported_as_such(cat: np.ndarray, tmp_path: Path) -> None:
     photo = tmp_path / "cat.jpg"
     photo.write_bytes(encode(cat))
@@ -88,6 +92,7 @@ def test_a_photo_without_a_face_is_reported_as_such(cat: np.ndarray, tmp_path: P
     assert "No face found" in results[0]["error"]["message"]  # type: ignore[index]
 
 
+@pytest.mark.model
 def test_series_groups_sub_folders_into_sessions_and_writes_table_json_csv_and_charts(tmp_path: Path) -> None:
     import csv
     import shutil
@@ -154,6 +159,7 @@ def test_records_commands_export_import_cleanup_and_report_by_client_name(
     assert main(["report", "nobody", "--out", str(tmp_path / "x.pdf")], out=io.StringIO()) == 2
 
 
+@pytest.mark.model
 def test_series_analyses_each_photo_once_and_measures_its_skin_once(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
@@ -220,3 +226,38 @@ def test_pictures_of_a_stored_client_do_not_run_the_landmarker(
         store.save_analysis(outcomes[0].photo_id, outcomes[0].result, "an older version")  # type: ignore[arg-type]
         assert aligned_photo(store, landmarker, outcomes[0].photo_id) is None  # type: ignore[arg-type]
     assert len(calls) == 1
+
+
+HEAVY_MODULES = ("sqlalchemy", "alembic", "fpdf", "scipy.stats", "streamlit")
+"""What ``progress analyze`` never uses: the records, the statistics, the PDF writer and the app."""
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The module names a fresh interpreter holds after running ``code`` (which may print to stderr only)."""
+    script = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                               check=True)
+    return set(completed.stdout.split())
+
+
+def test_importing_the_command_line_loads_nothing_heavy() -> None:
+    loaded = _loaded_after("import progress.cli")
+    assert not loaded & {*HEAVY_MODULES, "matplotlib", "cv2", "mediapipe", "numpy", "PIL"}
+
+
+def test_analyze_imports_neither_the_records_nor_the_statistics(client_photo: np.ndarray, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(encode(client_photo))
+    code = ("import io, sys\nfrom progress.cli import main\n"
+            f"status = main(['analyze', '--json', {str(photo)!r}], out=io.StringIO())\n"
+            "assert status in (0, 1), status")
+    loaded = _loaded_after(code)
+    assert "mediapipe" in loaded  # the photo was analysed
+    assert not loaded & set(HEAVY_MODULES)
+
+
+def test_the_help_text_names_the_series_limit() -> None:
+    from progress.cli import _MAX_PRIMARY_METRICS
+    from progress.series import MAX_PRIMARY_METRICS
+
+    assert _MAX_PRIMARY_METRICS == MAX_PRIMARY_METRICS
