@@ -1,23 +1,23 @@
 """Contour, lift and symmetry metrics from the 478 landmarks, frontalised in 3-D.
 
-Frontalisation (metrics.md §3.1): the aligned landmarks (canonical frame: x column, y row downward, z in the
-same pixel scale, smaller z nearer the camera) are turned into a right-handed frame, X = (x, −y, −z), with
-y up and z toward the viewer. A similarity (rotation, uniform scale, translation; Umeyama 1991) is fitted
-from the rigid basis (``regions.RIGID_BASIS``: eye corners, nasal dorsum, upper forehead) of X onto the same
-vertices of MediaPipe's canonical face (``model.canonical_face_vertices()``, centimetres) and applied to all
-478 points: F = s·R·X + t. Residual yaw, pitch and roll are removed, and the jaw, cheeks and brows, which
-treatment may move, play no part in the fit. MediaPipe's own transformation matrix is never used: it is
-fitted on jaw and cheek points too and would absorb the very changes measured here.
+Frontalisation (``docs/metrics.md``, "Contour, lift and symmetry"): the aligned landmarks (canonical frame: x
+column, y row downward, z in the same pixel scale, smaller z nearer the camera) are turned into a right-handed
+frame, X = (x, −y, −z), with y up and z toward the viewer. A similarity (rotation, uniform scale, translation;
+Umeyama 1991) is fitted from the rigid basis (``regions.RIGID_BASIS``: eye corners, nasal dorsum, upper
+forehead) of X onto the same vertices of MediaPipe's canonical face (``model.canonical_face_vertices()``,
+centimetres) and applied to all 478 points: F = s·R·X + t. Residual yaw, pitch and roll are removed, and the
+jaw, cheeks and brows, which treatment may move, play no part in the fit. MediaPipe's own transformation matrix
+is never used: it is fitted on jaw and cheek points too and would absorb the very changes measured here.
 
 Every measure is taken in the frontal x–y plane of F: "horizontal" is F's x axis (the canonical face's
 inter-pupillary line), "vertical" its y axis (up), "height" a difference of y. Lengths are divided by the
 inter-pupillary distance IPD = |F468 − F473| (iris centres), so values are free of scale; areas by IPD².
 "Right" and "left" are the client's own: the right side has negative x in F.
 
-What frontalisation cannot remove (metrics.md §3.1): perspective (a closer camera enlarges the centre of the
-face relative to its edges, so widths and ratios of widths move ~6 % between 1 m and 50 cm; hence every
-width-based metric depends on the ``camera_distance_change`` check), expression (gated by the blendshape
-checks each metric names) and gaze (pupil-referenced heights move with the eyes).
+What frontalisation cannot remove (``docs/metrics.md``, "Common ground"): perspective (a closer camera enlarges
+the centre of the face relative to its edges, so widths and ratios of widths move ~6 % between 1 m and 50 cm;
+hence every width-based metric depends on the ``camera_distance_change`` check), expression (gated by the
+blendshape checks each metric names) and gaze (pupil-referenced heights move with the eyes).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ horizontally at the chin) is sampled. Levels ≥ 0.5 lie below the mouth on a ty
 
 _LOWER_HALF = tuple(index for index, level in enumerate(WIDTH_PROFILE_LEVELS) if level > 0.5)
 
-# --- landmark indices (metrics.md §3.2/§3.4; client's right, then left) --------------------------------------
+# --- landmark indices (docs/metrics.md, "Contour" and "Lift"; client's right, then left) -------------------------
 _RIGHT, _LEFT = "right", "left"
 _BIZYGOMATIC = (234, 454)
 _GONION = {_RIGHT: 172, _LEFT: 397}
@@ -79,7 +79,7 @@ _LIP_MIDLINE = (13, 14)
 _CANTHI = (33, 133, 362, 263)
 _MIDLINE = (0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 94, 151, 152, 164, 168, 175, 195, 197,
             199, 200)
-"""The 28 vertices on the canonical face's plane of symmetry (metrics.md §3.3)."""
+"""The 28 vertices on the canonical face's plane of symmetry (``docs/metrics.md``, "Symmetry")."""
 
 _SYMMETRY_GROUPS: dict[str, tuple[int, ...]] = {
     "brow": RIGHT_BROW,
@@ -198,7 +198,7 @@ _NAMES = tuple(spec.name for spec in CONTOUR_METRICS)
 
 # --- geometry helpers -----------------------------------------------------------------------------------------
 def frontalise(landmarks: np.ndarray) -> np.ndarray:
-    """Landmarks turned frontal in 3-D by a similarity fitted on the rigid basis (metrics.md §3.1).
+    """Landmarks turned frontal in 3-D by a similarity fitted on the rigid basis (``docs/metrics.md``, "Common ground").
 
     X = (x, −y, −z); F = s·R·X + t with (s, R, t) the least-squares similarity taking X's rigid-basis points
     onto the canonical face's (Umeyama 1991).
@@ -316,7 +316,7 @@ def contour_metrics(landmarks: np.ndarray) -> dict[str, float]:
 
     Returns:
         Values by metric name. Lengths are in IPD (inter-pupillary distance, |F468 − F473| in the frontal
-        plane), areas in IPD², angles in degrees; see ``docs/contour_metrics.md`` for each formula.
+        plane), areas in IPD², angles in degrees; see ``docs/metrics.md`` for each formula.
 
     Raises:
         ValueError: Wrong shape, non-finite values, or coincident iris centres.

@@ -71,7 +71,7 @@ REARM_SECONDS = 2.0
 """After a shot, the automatic shutter waits at least this long and until the client has moved (a check went red
 or the face left the frame): the repeats of a session are independent placements, not copies."""
 SHOTS_PER_SESSION = 3
-"""metrics.md §4.1: three photos a session, stepping away between shots, measure the session's own noise."""
+"""Three photos a session, stepping away between shots, measure the session's own noise (``docs/capture.md``)."""
 CHECK_SCALE = quality._CHECK_SCALE
 MAX_CAPTURE_BYTES = 50 * 1024 * 1024
 """The same byte limit as an upload (``ingest``): larger payloads are refused before decoding."""

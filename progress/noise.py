@@ -148,11 +148,11 @@ def measure_recordings(frames_per_clip: int = FRAMES_PER_CLIP) -> dict[str, tupl
     """Per metric: (σ_w pooled over the recordings, degrees of freedom, median |value|); empty without them.
 
     Frames where a pose or expression check fails are dropped, and per metric the frames failing a check it
-    depends on (as :func:`progress.series.exclusion_reason` would drop them in a series).
+    depends on (as :func:`progress.series_noise.exclusion_reason` would drop them in a series).
     """
     from progress.captures import clip_results, clips, pose_and_expression_pass
     from progress.catalogue import catalogue
-    from progress.series import exclusion_reason
+    from progress.series_noise import exclusion_reason
 
     per_clip = []
     for video in clips():

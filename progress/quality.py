@@ -45,13 +45,14 @@ lines and texture are not resolved; below 50 px landmarks themselves lose precis
 network sees the face at 256 px)."""
 HEAD_YAW_DEG = (5.0, 10.0)
 HEAD_PITCH_DEG = (5.0, 10.0)
-"""metrics.md §3.1: reject |yaw| or |pitch| > 10°; 5° of pitch already moves an unfrontalised brow height ~4 %."""
+"""Reject |yaw| or |pitch| > 10° (``docs/capture.md``, "The checks and their limits"); 5° of pitch already
+moves an unfrontalised brow height ~4 %."""
 SMILE = (0.15, 0.40)
 JAW_OPEN = (0.10, 0.25)
 BROWS_RAISED = (0.40, 0.70)
 SQUINT = (0.60, 0.80)
 EYES_CLOSED = (0.35, 0.60)
-"""Blendshape scores. metrics.md §3.1 gates (smile 0.15, brows 0.15, blink/squint 0.3, jawOpen 0.05) loosened
+"""Blendshape scores. The published gates (smile 0.15, brows 0.15, blink/squint 0.3, jawOpen 0.05) loosened
 where neutral, frontal development photos already exceed them (jawOpen up to 0.11, browInnerUp up to 0.3,
 eyeSquint up to 0.58 at rest; smiling faces score 0.6–0.98 on smile)."""
 MOUTH_SIDEWAYS = (0.15, 0.35)
@@ -86,8 +87,8 @@ near 40–65° under neutral light (calibrated on the development set); a blue o
 MIN_SKIN_CHROMA = 4.0
 """Median skin chroma C*ab below which the photo is treated as colourless (hue is then meaningless)."""
 DISTANCE_CHANGE = (0.05, 0.10)
-"""Relative change of face size in the frame against the baseline. metrics.md §3.1: perspective moves
-face-width ratios ~6 % between 1 m and 50 cm; hold camera distance within ±5 %."""
+"""Relative change of face size in the frame against the baseline. Perspective moves face-width
+ratios ~6 % between 1 m and 50 cm (``docs/metrics.md``, "Common ground"); hold camera distance within ±5 %."""
 LIGHTING_CHANGE_DELTA_E = (4.0, 8.0)
 """CIE76 ΔE between the median skin colours of this photo and the baseline; a treatment's redness change is a
 few a* units, so a lighting change of the same size must be flagged."""

@@ -1,7 +1,7 @@
 """A client's treatment series: per-metric session values, change since baseline, trend, noise and verdicts.
 
-The statistics follow ``../shared/reference/metrics.md`` §5, with the noise measured on real faces
-(``docs/noise.md``):
+The statistics are those of ``docs/metrics.md`` ("Across sessions: noise, change and verdicts"), with the noise
+measured on real faces (``docs/noise.md``):
 
 - A session's value per metric is the median of its usable photos (a photo is unusable for a metric when a
   capture check the metric depends on fails, or when the photo could not be analysed at all).
@@ -45,6 +45,17 @@ from progress.analysis import PhotoResult, compare_with_baseline
 from progress.catalogue import Better, MetricSpec, catalogue
 from progress.noise import default_day_noise, default_noise
 from progress.quality import Status
+from progress.series_noise import MIN_REPEAT_DF as MIN_REPEAT_DF  # the series' rules, where they were
+from progress.series_noise import MIN_SCATTER_SESSIONS as MIN_SCATTER_SESSIONS
+from progress.series_noise import (
+    NoiseSource,
+    exclusion_reason,
+    minimal_detectable_change,
+    pooled_within_session_sd,
+    series_mdc,
+    series_noise,
+    session_noise,
+)
 
 __all__ = [
     "MAX_PRIMARY_METRICS",
@@ -69,10 +80,6 @@ __all__ = [
 
 MIN_SESSIONS = 3
 """Fewer usable sessions than this: not enough data for a verdict."""
-MIN_REPEAT_DF = 4
-"""Degrees of freedom of repeat photos needed to use the series' own within-sitting noise instead of the default."""
-MIN_SCATTER_SESSIONS = 5
-"""From this many usable sessions on, the residual scatter around the trend (n − 2 ≥ 3 df) may raise the noise."""
 MIN_PERSISTENCE_SESSIONS = 4
 """From this many usable sessions on, a change must also show in the session before the latest."""
 MAX_PRIMARY_METRICS = 5
@@ -106,15 +113,6 @@ class Rule(StrEnum):
     PRIMARY_TEST = "primary_test"  # called: a primary metric, tested alone
     FAMILY_TEST = "family_test"  # called: a secondary metric, surviving BH in its family
     CONTROL_TEST = "control_test"  # called: a negative control, tested alone
-
-
-class NoiseSource(StrEnum):
-    """Where a noise figure came from."""
-
-    REPEATS = "repeats"  # this series' repeat photos (within-sitting)
-    DEFAULT = "default"  # the project's default measured on real repeat captures (progress.noise)
-    BASELINE_SESSIONS = "baseline sessions"  # the scatter of this client's pre-treatment sessions
-    SERIES_SCATTER = "series scatter"  # the residual scatter of the session values around their trend
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,49 +272,6 @@ def with_baseline(sessions: Sequence[Session]) -> list[Session]:
     ]
 
 
-def pooled_within_session_sd(groups: Sequence[Sequence[float]]) -> tuple[float, int]:
-    """Pooled within-session SD of repeat measurements and its degrees of freedom.
-
-    SD = √[Σₛ Σᵣ (yₛᵣ − ȳₛ)² / Σₛ (kₛ − 1)] over sessions with kₛ ≥ 2.
-
-    Examples:
-        >>> sd, df = pooled_within_session_sd([[1.0, 3.0], [10.0, 10.0, 13.0], [5.0]])
-        >>> round(sd, 6), df
-        (1.632993, 3)
-    """
-    squares, degrees = 0.0, 0
-    for values in groups:
-        array = np.asarray(values, dtype=np.float64)
-        if len(array) >= 2:
-            squares += float(((array - array.mean()) ** 2).sum())
-            degrees += len(array) - 1
-    return (math.sqrt(squares / degrees) if degrees else math.nan), degrees
-
-
-def minimal_detectable_change(noise: float, photos_first: int = 1, photos_latest: int = 1) -> float:
-    """MDC95 of the difference of two session values from within-sitting noise alone: 1.96 · SEM · √(1/k₁ + 1/k₂).
-
-    :func:`analyze_series` adds the day-to-day part (:func:`session_noise`); this is the textbook formula.
-
-    Examples:
-        >>> round(minimal_detectable_change(1.0), 4)  # 1.96·√2
-        2.7719
-        >>> round(minimal_detectable_change(1.0, 3, 3), 4)
-        1.6003
-    """
-    return 1.96 * noise * math.sqrt(1 / max(photos_first, 1) + 1 / max(photos_latest, 1))
-
-
-def session_noise(within: float, day: float, photos: int = 1) -> float:
-    """SD of one session's value: √(σ_day² + σ_w²/k) for k photos (the median of k photos taken as their mean).
-
-    Examples:
-        >>> round(session_noise(2.0, 1.0, 4), 6)  # √(1 + 4/4)
-        1.414214
-    """
-    return math.sqrt(day**2 + within**2 / max(photos, 1))
-
-
 def linear_trend(times: Sequence[float], values: Sequence[float], *, noise: float = 0.0
                  ) -> tuple[float, float, float, float]:
     """OLS slope with its two-sided 95 % CI (t with n − 2 df) and p-value.
@@ -423,33 +378,6 @@ def _session_times(sessions: Sequence[Session]) -> tuple[list[float], str]:
     return [float(index) for index in range(len(sessions))], "session"
 
 
-def exclusion_reason(photo: PhotoResult, spec: MetricSpec) -> str | None:
-    """None when the photo's value counts for the metric, else the reason it does not (unusable photo, no value,
-    or a capture check the metric depends on failed)."""
-    if photo.error is not None:
-        return f"{photo.path}: {photo.error}"
-    if spec.name not in photo.metrics or not math.isfinite(photo.metrics[spec.name]):
-        return f"{photo.path}: not measurable"
-    failed = [c.name for c in photo.checks if c.name in spec.depends_on and c.status is Status.FAIL]
-    return f"{photo.path}: {', '.join(failed)} failed" if failed else None
-
-
-@dataclass(frozen=True, slots=True)
-class _Noise:
-    """The noise of one metric in one series: σ_w, σ_day and the series' own session-level estimate (or NaN)."""
-
-    within: float
-    within_source: NoiseSource
-    day: float
-    scatter: float
-    scatter_source: NoiseSource
-
-    def session(self, photos: int) -> float:
-        """SD of a session value with ``photos`` photos: the floor, or the series' own estimate when larger."""
-        floor = session_noise(self.within, self.day, photos)
-        return max(floor, self.scatter) if math.isfinite(self.scatter) else floor
-
-
 def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float], *, primary: bool,
            baseline_count: int) -> MetricSeries:
     """Everything but the verdict."""
@@ -468,7 +396,8 @@ def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float]
     counts = [len(g) for g in groups]
     usable = [i for i, v in enumerate(values) if math.isfinite(v)]
     base = [i for i in usable if i < baseline_count] or usable[:1]
-    noise = _noise(spec.name, groups, values, times, usable, base)
+    noise = series_noise(default_noise(spec.name), default_day_noise(spec.name), groups, values, times, usable,
+                         base)
     if noise.within_source is NoiseSource.DEFAULT:
         degrees = pooled_within_session_sd(groups)[1]
         reasons.append(f"within-session noise from the project's default ({degrees} repeat degrees of freedom "
@@ -480,7 +409,7 @@ def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float]
     if usable:
         latest = values[usable[-1]]
         baseline = float(np.mean([values[i] for i in base]))
-        mdc = _mdc(noise, counts[usable[-1]], [counts[i] for i in base])
+        mdc = series_mdc(noise, counts[usable[-1]], [counts[i] for i in base])
     else:
         baseline = latest = mdc = math.nan
     slope, low, high, p_value = linear_trend([times[i] for i in usable], [values[i] for i in usable],
@@ -497,34 +426,6 @@ def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float]
                         verdict=Verdict.UNRELIABLE if drift else Verdict.NO_CLEAR_CHANGE, reasons=tuple(reasons),
                         session_noise=session_sd, session_noise_source=scatter_source, family=metric_family(spec),
                         rule=Rule.CONDITIONS_DRIFTED if drift else Rule.NO_TREND)
-
-
-def _noise(name: str, groups: Sequence[Sequence[float]], values: Sequence[float], times: Sequence[float],
-           usable: Sequence[int], base: Sequence[int]) -> _Noise:
-    repeat_sd, degrees = pooled_within_session_sd(groups)
-    if degrees >= MIN_REPEAT_DF and not repeat_sd <= default_noise(name):
-        within, source = repeat_sd, NoiseSource.REPEATS
-    else:
-        within, source = default_noise(name), NoiseSource.DEFAULT
-    scatter, scatter_source = math.nan, NoiseSource.DEFAULT
-    if len(base) >= 2:
-        scatter = float(np.std([values[i] for i in base], ddof=1))
-        scatter_source = NoiseSource.BASELINE_SESSIONS
-    if len(usable) >= MIN_SCATTER_SESSIONS:
-        x = np.array([times[i] for i in usable])
-        y = np.array([values[i] for i in usable])
-        if np.ptp(x) > 0:
-            slope, intercept = np.polyfit(x, y, 1)
-            residual = float(np.sqrt(((y - (slope * x + intercept)) ** 2).sum() / (len(x) - 2)))
-            if not math.isfinite(scatter) or residual > scatter:
-                scatter, scatter_source = residual, NoiseSource.SERIES_SCATTER
-    return _Noise(within, source, default_day_noise(name), scatter, scatter_source)
-
-
-def _mdc(noise: _Noise, photos_latest: int, photos_baseline: Sequence[int]) -> float:
-    """1.96 · √(Var latest + Var mean of the baseline sessions)."""
-    baseline_variance = sum(noise.session(k) ** 2 for k in photos_baseline) / len(photos_baseline) ** 2
-    return 1.96 * math.sqrt(noise.session(photos_latest) ** 2 + baseline_variance)
 
 
 def _theil_sen(times: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:

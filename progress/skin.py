@@ -40,12 +40,13 @@ PIXELS_PER_MM = CANONICAL_INTER_PUPILLARY_PX / 63.0
 LOG_LIGHTNESS_SCALE = 27.0
 """dL*/d(ln Y) at L* = 65 ((L* + 16) / 3): log-luminance times this reads as L* units on typical skin."""
 SHADING_SIGMA_MM = 9.0
-"""Gaussian removing the smooth shading over the curved face before evenness is measured (metrics.md §1.5)."""
+"""Gaussian removing the smooth shading over the curved face before evenness is measured (``docs/metrics.md``,
+"Tone")."""
 EVENNESS_DETAIL_MM = 0.5
 """Gaussian applied before evenness is measured, so it describes blotches (0.5–9 mm), not pixel noise, JPEG
 blocks or the photo's resolution."""
 TEXTURE_BANDS_MM = {"fine": (0.2, 0.6), "coarse": (0.6, 2.0)}
-"""Band-pass bands for texture energy (metrics.md §2.5)."""
+"""Band-pass bands for texture energy (``docs/metrics.md``, "Texture")."""
 SPOT_SIGMAS_MM = (0.35, 0.6, 1.0, 1.77)
 """LoG scales for dark spots 1–5 mm across (σ = radius/√2)."""
 SPOT_CONTRAST = 2.0
@@ -458,7 +459,7 @@ def _skin_like(lab: np.ndarray, regions: dict[str, np.ndarray], specular: np.nda
 
 def _trimmed(regions: dict[str, np.ndarray], usable: np.ndarray, luminance: np.ndarray) -> dict[str, np.ndarray]:
     """Each region's usable pixels without its darkest 2 % and brightest 1 % (deep shadow, specular sheen;
-    metrics.md §1.0). Luminance orders pixels as L* does, so the cut is the same as on L*."""
+    ``docs/metrics.md``, "Conventions"). Luminance orders pixels as L* does, so the cut is the same as on L*."""
     trimmed = {}
     for name, region in regions.items():
         trimmed[name] = np.zeros_like(region)

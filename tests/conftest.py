@@ -12,6 +12,10 @@ from helpers import scale_exposure
 
 from progress import FaceLandmarker
 
+MODEL_FIXTURES = frozenset({"landmarker"})
+"""Fixtures that run the MediaPipe face model: a test using one (directly or through another fixture) is marked
+``model``, so ``pytest -m "not model"`` is the fast lane. Tests that run the model some other way (analysing a
+photo without the fixture, the CLI, the app, the browser) carry ``pytest.mark.model`` themselves."""
 PORTRAIT_UPSCALE = 2.5
 """The astronaut's face is small (43 px between the pupils); upscaled 2.5× it passes the face-size check."""
 
@@ -46,3 +50,10 @@ def cat() -> np.ndarray:
 def client_photo(portrait: np.ndarray) -> np.ndarray:
     """The portrait 10 % darker in linear light: the astronaut's forehead is at the edge of clipping otherwise."""
     return scale_exposure(portrait, 0.9)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a model fixture ``model``."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)

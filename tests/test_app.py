@@ -105,6 +105,7 @@ def _sessions(folder: Path, client_id: int) -> list[tuple[int, int]]:
         return [(s.number, len(store.photos(s.id))) for s in store.sessions(client_id)]
 
 
+@pytest.mark.model  # the app analyses the demo client
 def test_first_run_offers_the_demo_client_and_opens_it(practice: Path) -> None:
     app = _app()
     assert "open the demo client" in app.info[0].value
@@ -115,6 +116,7 @@ def test_first_run_offers_the_demo_client_and_opens_it(practice: Path) -> None:
     assert app.query_params["client"]  # the choice is in the URL: a reload keeps it
 
 
+@pytest.mark.model  # the saved photo is analysed
 def test_a_saved_session_empties_the_form_and_numbers_follow_the_records(
     practice: Path, client_photo: np.ndarray
 ) -> None:

@@ -18,6 +18,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from progress.store import Store
 
+pytestmark = pytest.mark.model  # the browser uploads photos the app analyses
+
 WAIT_MS = 180_000
 """Analysing the demo client takes seconds on a slow machine: wait for it, not for a fixed delay."""
 

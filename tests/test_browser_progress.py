@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, require_chromium, streamlit_server
 
+pytestmark = pytest.mark.model  # the app analyses the demo client in the browser
+
 WAIT_MS = 180_000
 """Analysing the demo client takes seconds on a slow machine: wait for it, not for a fixed delay."""
 IDENTIFIER = re.compile(r"\b(tone|redness|brightness|spots|texture|lines|undereye|contour|lift|symmetry)\.[a-z_0-9]+")

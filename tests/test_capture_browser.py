@@ -175,6 +175,7 @@ def _open(playwright: object, video: Path, url: str) -> tuple[object, object, li
     return browser, page, requests
 
 
+@pytest.mark.model  # the browser runs the face model (and the stored photos are analysed)
 def test_a_new_clients_photos_are_stored_by_the_automatic_shutter(practice: tuple[str, Store],
                                                                    real_video: tuple[Path, bytes]) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -244,6 +245,7 @@ def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
     assert all(_is_local(request) for request in requests)
 
 
+@pytest.mark.model  # the browser runs the face model (and the stored photo is analysed)
 def test_the_manual_shutter_stores_a_photo_and_the_page_stays_on_this_machine(
         practice: tuple[str, Store], synthetic_video: Path) -> None:
     from playwright.sync_api import expect, sync_playwright

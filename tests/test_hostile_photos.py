@@ -80,6 +80,7 @@ def _good(face: np.ndarray, number: int) -> bytes:
     return encode(face, quality=70 + number)
 
 
+@pytest.mark.model  # progress analyze runs the face model
 def test_cli_batch_goes_through_hostile_files(face: np.ndarray, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(subprocess, "Popen", _NoProcess)

@@ -379,6 +379,7 @@ def fields_of(document: Document) -> list[tuple[str | int, ...]]:
     return paths
 
 
+@pytest.mark.slow
 def test_a_wrong_value_in_any_field_is_imported_well_formed_or_refused(store: Store, export: bytes) -> None:
     """Each field gets four of the hostile values in turn (every value meets about 30 fields)."""
     document = document_of(export)

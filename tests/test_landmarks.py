@@ -86,6 +86,7 @@ def test_the_landmarker_is_safe_to_share_across_threads(landmarker: FaceLandmark
         np.testing.assert_allclose(face.landmarks, expected.landmarks, atol=1e-3)
 
 
+@pytest.mark.model  # builds its own landmarker
 def test_a_closed_landmarker_refuses_work(astronaut: np.ndarray) -> None:
     with FaceLandmarker() as landmarker:
         pass
@@ -93,6 +94,7 @@ def test_a_closed_landmarker_refuses_work(astronaut: np.ndarray) -> None:
         landmarker.detect(astronaut)
 
 
+@pytest.mark.model  # builds its own landmarker
 def test_another_model_file_can_be_chosen_and_is_verified(tmp_path: Path, astronaut: np.ndarray) -> None:
     copy = tmp_path / "my_model.task"
     copy.write_bytes(BUNDLED_MODEL_PATH.read_bytes())

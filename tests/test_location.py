@@ -162,6 +162,7 @@ SHARED_FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff"}
 
 
+@pytest.mark.slow
 def test_real_photos_lose_their_place_and_keep_every_pixel() -> None:
     """The public photos in ../shared/faces (press photos among them carry IPTC city, state and country)."""
     photos = sorted(path for path in SHARED_FACES.rglob("*") if path.suffix.lower() in PHOTO_SUFFIXES)

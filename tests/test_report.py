@@ -173,6 +173,7 @@ def test_a_page_renders_to_png(series: SeriesResult, tmp_path: Path) -> None:
     assert len(rendered) == 1 and rendered[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.model  # analyses the demo photos
 def test_the_command_line_writes_the_report(tmp_path: Path) -> None:
     from progress.cli import main
 

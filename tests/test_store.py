@@ -598,6 +598,7 @@ with Store(url, data_folder=folder) as store:
 """
 
 
+@pytest.mark.slow
 def test_two_processes_adding_photos_to_one_client_lose_nothing(store: Store) -> None:
     client = store.create_client("J-010")
     session = store.add_session(client.id)

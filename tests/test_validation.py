@@ -37,6 +37,7 @@ def test_the_planted_change_is_exact_on_the_photo_values() -> None:
     assert all(isinstance(p.captured_at, datetime) for p in photos)
 
 
+@pytest.mark.model
 @pytest.mark.skipif(not any("Obama" in c.stem for c in clips()),
                     reason="the real recordings (../shared/captures/repeat_sittings) are not beside the checkout")
 def test_a_real_untreated_sitting_calls_nothing_and_a_planted_cheek_change_is_found() -> None:

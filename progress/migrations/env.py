@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from progress.store import _metadata
+from progress.store.schema import _metadata
 
 
 def _configure_and_run(connection: Connection) -> None:
