@@ -40,7 +40,6 @@ __all__ = [
     "MIN_RELATIVE_NOISE",
     "default_day_noise",
     "default_noise",
-    "pooled_clip_sd",
     "repeat_photos",
 ]
 
@@ -67,23 +66,6 @@ def default_noise(name: str) -> float:
 def default_day_noise(name: str) -> float:
     """σ_day: the day-to-day SD a session adds for metric ``name``, σ_w · √(inflation² − 1); NaN if unknown."""
     return float(_table()["day"].get(name, math.nan))
-
-
-def pooled_clip_sd(groups: Sequence[Sequence[float]]) -> tuple[float, int]:
-    """SD pooled over groups (clips or sessions) and its degrees of freedom: √[Σ Σ (y − ȳ_g)² / Σ (n_g − 1)].
-
-    Examples:
-        >>> sd, df = pooled_clip_sd([[1.0, 3.0], [10.0, 10.0, 13.0], [5.0]])
-        >>> round(sd, 6), df
-        (1.632993, 3)
-    """
-    squares, degrees = 0.0, 0
-    for values in groups:
-        array = np.asarray(values, dtype=np.float64)
-        if len(array) >= 2:
-            squares += float(((array - array.mean()) ** 2).sum())
-            degrees += len(array) - 1
-    return (math.sqrt(squares / degrees) if degrees else math.nan), degrees
 
 
 def noise_table(measured: Mapping[str, tuple[float, int, float]], synthetic: Mapping[str, float]
@@ -152,7 +134,7 @@ def measure_recordings(frames_per_clip: int = FRAMES_PER_CLIP) -> dict[str, tupl
     """
     from progress.captures import clip_results, clips, pose_and_expression_pass
     from progress.catalogue import catalogue
-    from progress.series_noise import exclusion_reason
+    from progress.series_noise import exclusion_reason, pooled_within_session_sd
 
     per_clip = []
     for video in clips():
@@ -162,7 +144,7 @@ def measure_recordings(frames_per_clip: int = FRAMES_PER_CLIP) -> dict[str, tupl
     measured = {}
     for spec in catalogue():
         groups = [[p.metrics[spec.name] for p in photos if exclusion_reason(p, spec) is None] for photos in per_clip]
-        sd, degrees = pooled_clip_sd(groups)
+        sd, degrees = pooled_within_session_sd(groups)  # clips as the groups
         typical = float(np.median(np.abs(np.concatenate([np.asarray(g, float) for g in groups]))))
         measured[spec.name] = (sd, degrees, typical)
     return measured

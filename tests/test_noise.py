@@ -19,17 +19,10 @@ from progress.noise import (
     default_day_noise,
     default_noise,
     noise_table,
-    pooled_clip_sd,
 )
 from progress.regions import ROI_POLYGONS
 from progress.series import session_noise
 from progress.skin import measure_skin
-
-
-def test_pooled_clip_sd_by_hand() -> None:
-    sd, degrees = pooled_clip_sd([[1.0, 3.0], [10.0, 10.0, 13.0], [5.0]])
-    assert (sd, degrees) == (pytest.approx(math.sqrt(8 / 3)), 3)
-    assert math.isnan(pooled_clip_sd([[1.0]])[0])
 
 
 def test_the_table_takes_the_larger_of_real_and_synthetic_and_never_zero() -> None:
