@@ -358,12 +358,72 @@ def _line_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray], landm
 
 
 def _skeleton_length_mm(rows: np.ndarray, columns: np.ndarray) -> float:
-    """Length in mm of the one-pixel skeleton of the pixel set (rows, columns)."""
+    """Length in mm of the one-pixel skeleton of the pixel set (rows, columns), along the skeleton.
+
+    Each pair of 8-adjacent skeleton pixels is one step: 1 px across or down, √2 px diagonally (a diagonal pair
+    that also shares a 4-adjacent skeleton pixel is a corner already walked by its two straight steps, so it is
+    not counted again). Counting pixels instead would make an oblique line up to √2 short. The thinning may leave
+    4-connected corners in a staircase (a straight step and a step down where one diagonal step would do); they
+    are removed first (:func:`_without_corners`). The 8-connected chain still overstates lines between the axes
+    and the diagonals slightly (+7.3% at 30°, +8.2% at 22.5°).
+    """
     if len(rows) == 0:
         return 0.0
     canvas = np.zeros((rows.max() - rows.min() + 3, columns.max() - columns.min() + 3), np.uint8)
     canvas[rows - rows.min() + 1, columns - columns.min() + 1] = 255
-    return float((cv2.ximgproc.thinning(canvas) > 0).sum() / PIXELS_PER_MM)
+    on = _without_corners(cv2.ximgproc.thinning(canvas) > 0)
+    straight = int((on[:, :-1] & on[:, 1:]).sum() + (on[:-1, :] & on[1:, :]).sum())
+    top_left, top_right, bottom_left, bottom_right = on[:-1, :-1], on[:-1, 1:], on[1:, :-1], on[1:, 1:]
+    diagonal = int((top_left & bottom_right & ~top_right & ~bottom_left).sum()
+                   + (top_right & bottom_left & ~top_left & ~bottom_right).sum())
+    return float((straight + math.sqrt(2) * diagonal) / PIXELS_PER_MM)
+
+
+_RING = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
+"""The 8 neighbours (row, column offsets) of a pixel; neighbour k is bit k of its neighbourhood code."""
+
+
+def _is_corner(code: int) -> bool:
+    """Whether a skeleton pixel with this neighbourhood is a redundant corner: its removal leaves its neighbours
+    (two or more, none enclosing it) 8-connected among themselves, so the skeleton keeps its topology."""
+    neighbours = [offset for k, offset in enumerate(_RING) if code >> k & 1]
+    if len(neighbours) < 2 or all(code >> k & 1 for k in (1, 3, 5, 7)):
+        return False
+    reached, frontier = {neighbours[0]}, [neighbours[0]]
+    while frontier:
+        row, column = frontier.pop()
+        for other in neighbours:
+            if other not in reached and max(abs(other[0] - row), abs(other[1] - column)) == 1:
+                reached.add(other)
+                frontier.append(other)
+    return len(reached) == len(neighbours)
+
+
+_CORNER = np.array([_is_corner(code) for code in range(256)])
+
+
+def _without_corners(on: np.ndarray) -> np.ndarray:
+    """The skeleton ``on`` (bool (H, W), background on its border) without its redundant corner pixels.
+
+    Pixels are removed a quarter at a time, (row mod 2, column mod 2) at once: no two of them are neighbours,
+    so removing them together cannot disconnect the skeleton."""
+    on = on.copy()
+    height, width = on.shape
+    changed = True
+    while changed:
+        changed = False
+        for start_row, start_column in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            padded = np.pad(on, 1)
+            code = np.zeros((height, width), np.intp)
+            for k, (dr, dc) in enumerate(_RING):
+                code |= padded[1 + dr:1 + dr + height, 1 + dc:1 + dc + width].astype(np.intp) << k
+            remove = on & _CORNER[code]
+            remove[start_row ^ 1::2, :] = False
+            remove[:, start_column ^ 1::2] = False
+            if remove.any():
+                on[remove] = False
+                changed = True
+    return on
 
 
 def _frangi(image: np.ndarray, sigmas_mm: tuple[float, ...], rows: np.ndarray, columns: np.ndarray,

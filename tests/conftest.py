@@ -42,7 +42,7 @@ def portrait(astronaut: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="session")
 def cat() -> np.ndarray:
     """uint8 RGB photo with no human face (scikit-image's chelsea), upscaled to 600 px high."""
-    image = skimage.data.chelsea()
+    image: np.ndarray = skimage.data.chelsea()
     return cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from helpers import encode
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button, FileUploader
 
 from progress import FaceLandmarker
 from progress.analysis import PhotoResult, analyze_photo
@@ -86,11 +87,11 @@ def _app(client_id: int | None = None, screen: str | None = None) -> AppTest:
     return app
 
 
-def _uploader(app: AppTest):  # type: ignore[no-untyped-def]
-    return next(widget for widget in app.get("file_uploader") if widget.key.startswith("uploads_"))
+def _uploader(app: AppTest) -> FileUploader:
+    return next(widget for widget in app.file_uploader if (widget.key or "").startswith("uploads_"))
 
 
-def _save_button(app: AppTest):  # type: ignore[no-untyped-def]
+def _save_button(app: AppTest) -> Button:
     return next(button for button in app.form_submit_button if "analyse" in button.label)
 
 

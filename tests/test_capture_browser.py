@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import cv2
@@ -28,9 +29,13 @@ import pytest
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, require_chromium, streamlit_server
 
 from progress.colour import scale_light
+from progress.landmarks import FaceLandmarker
 from progress.practice import store_and_analyze
 from progress.quality import Status
-from progress.store import Store
+from progress.store import PhotoRecord, Store
+
+if TYPE_CHECKING:  # playwright is imported where the browser tests run, as in their own functions
+    from playwright.sync_api import Browser, Page, Playwright
 
 CLIP = ROOT.parent / "shared" / "captures" / "repeat_sittings" / "spectre__W015_level_1_neutral_030.mp4"
 STILL_FRAME = 37
@@ -82,14 +87,14 @@ def _crop_at_eyes(image: np.ndarray, eye: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(padded[y0 + height:y0 + 2 * height, x0 + width:x0 + 2 * width])
 
 
-def _eyes(landmarker: object, rgb: np.ndarray) -> np.ndarray:
-    face = landmarker.detect(rgb).face  # type: ignore[attr-defined]
+def _eyes(landmarker: FaceLandmarker, rgb: np.ndarray) -> np.ndarray:
+    face = landmarker.detect(rgb).face
     assert face is not None
     return np.asarray(face.landmarks[[33, 133, 362, 263], :2].mean(axis=0))
 
 
 @pytest.fixture(scope="module")
-def real_video(tmp_path_factory: pytest.TempPathFactory, landmarker: object) -> tuple[Path, bytes]:
+def real_video(tmp_path_factory: pytest.TempPathFactory, landmarker: FaceLandmarker) -> tuple[Path, bytes]:
     """(Y4M of the real sitting, the held frame as a JPEG) — skipped when ../shared is not beside the checkout."""
     if not CLIP.exists():
         pytest.skip(f"{CLIP} is absent (../shared/captures beside the checkout): no real face video")
@@ -118,7 +123,7 @@ def real_video(tmp_path_factory: pytest.TempPathFactory, landmarker: object) -> 
 
 
 @pytest.fixture(scope="module")
-def synthetic_video(tmp_path_factory: pytest.TempPathFactory, portrait: np.ndarray, landmarker: object) -> Path:
+def synthetic_video(tmp_path_factory: pytest.TempPathFactory, portrait: np.ndarray, landmarker: FaceLandmarker) -> Path:
     """Y4M of the astronaut portrait (a real face that smiles), a little sensor noise on every frame."""
     eye = _eyes(landmarker, portrait)
     still = cv2.cvtColor(_crop_at_eyes(portrait, eye), cv2.COLOR_RGB2BGR)
@@ -143,11 +148,11 @@ def practice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, St
             store.close()
 
 
-def _photos(store: Store, client_id: int) -> list[object]:
+def _photos(store: Store, client_id: int) -> list[PhotoRecord]:
     return [photo for session in store.sessions(client_id) for photo in store.photos(session.id)]
 
 
-def _wait_for_photos(store: Store, client_id: int, count: int, before: int, timeout_s: float) -> list[object]:
+def _wait_for_photos(store: Store, client_id: int, count: int, before: int, timeout_s: float) -> list[PhotoRecord]:
     """Poll the store (not the page) until ``count`` photos beyond ``before`` are stored, or time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -164,8 +169,8 @@ def _is_local(url: str) -> bool:
     return urlparse(url).hostname in {"127.0.0.1", "localhost"}
 
 
-def _open(playwright: object, video: Path, url: str) -> tuple[object, object, list[str]]:
-    browser = playwright.chromium.launch(  # type: ignore[attr-defined]
+def _open(playwright: Playwright, video: Path, url: str) -> tuple[Browser, Page, list[str]]:
+    browser = playwright.chromium.launch(
         executable_path=CHROMIUM, args=[*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"])
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.set_default_timeout(90_000)
@@ -196,6 +201,7 @@ def test_a_new_clients_photos_are_stored_by_the_automatic_shutter(practice: tupl
         page.screenshot(path=str(ARTIFACTS / "capture-first-session-results.png"))
         rate = camera.locator("#stats").text_content()
         frame = page.locator("iframe[title*='capture']").first.element_handle().content_frame()
+        assert frame is not None
         stats = frame.evaluate("window.captureStats")
         browser.close()
     print(f"\n{rate}; photos stored: {len(photos)}; shutter → stored (ms): {stats.get('shutterToStoredMs')}")
@@ -212,13 +218,13 @@ def test_a_new_clients_photos_are_stored_by_the_automatic_shutter(practice: tupl
 
 
 def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
-        practice: tuple[str, Store], real_video: tuple[Path, bytes], landmarker: object) -> None:
+        practice: tuple[str, Store], real_video: tuple[Path, bytes], landmarker: FaceLandmarker) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     url, store = practice
     client = store.create_client("Capture, later session", consent_clinical=True)
     first = store.add_session(client.id)
-    outcome = store_and_analyze(store, landmarker, first.id, [("IMG_20260101_100000.jpg", real_video[1])])[0]  # type: ignore[arg-type]
+    outcome = store_and_analyze(store, landmarker, first.id, [("IMG_20260101_100000.jpg", real_video[1])])[0]
     assert outcome.result.ok
     before = len(_photos(store, client.id))
     with sync_playwright() as playwright:
@@ -230,6 +236,7 @@ def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
         assert len(photos) > before, "no photo stored within a minute"
         expect(page.get_by_text("stored in today's session").first).to_be_visible(timeout=90_000)
         frame = page.locator("iframe[title*='capture']").first.element_handle().content_frame()
+        assert frame is not None
         covered = frame.evaluate(OVERLAY_COVERAGE)
         assert covered > 0.05, f"the ghost covers {covered:.1%} of the preview: it is not drawn"
         camera.locator("#opacity").fill("70")  # the practitioner turns the ghost up
@@ -238,7 +245,7 @@ def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
         browser.close()
     analyses = store.latest_analyses(client.id)
     captured = [photo for photo in photos[before:]]
-    checks = {check["name"]: check["status"] for check in analyses[captured[0].id].checks}  # type: ignore[attr-defined]
+    checks = {check["name"]: check["status"] for check in analyses[captured[0].id].checks}
     assert checks["camera_distance_change"] == Status.PASS
     failing = {name: status for name, status in checks.items() if status != Status.PASS}
     assert not failing, f"the automatic shutter stored a photo whose checks do not pass: {failing}"

@@ -7,18 +7,21 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from helpers import encode
 
 from progress.cli import main
+from progress.landmarks import FaceLandmarker
 
 EXPECTED_KEYS = {"path", "ok", "error", "captured_at", "captured_at_source", "face", "checks", "metrics", "lighting",
                  "skin_reference", "colour_correction"}
 
 
-def _run(arguments: list[str]) -> tuple[int, list[dict[str, object]]]:
+def _run(arguments: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    """The exit status and the JSON objects printed, one a line (JSON: Any is its honest type)."""
     out = io.StringIO()
     status = main(arguments, out=out)
     return status, [json.loads(line) for line in out.getvalue().splitlines()]
@@ -36,8 +39,8 @@ def test_analyze_prints_one_json_object_per_photo_and_survives_a_bad_file(
     assert status == 1
     assert [r["ok"] for r in results] == [False, True, False]
     assert all(set(r) == EXPECTED_KEYS for r in results)
-    assert results[0]["error"] == {"type": "not_an_image", "message": results[0]["error"]["message"]}  # type: ignore[index]
-    assert results[2]["error"]["type"] == "not_an_image"  # type: ignore[index]
+    assert results[0]["error"] == {"type": "not_an_image", "message": results[0]["error"]["message"]}
+    assert results[2]["error"]["type"] == "not_an_image"
     face = results[1]["face"]
     assert isinstance(face, dict) and face["faces_found"] == 1 and face["inter_pupillary_distance_px"] > 100
     assert results[1]["captured_at"] == "2026-01-05T10:00:00"
@@ -60,7 +63,9 @@ def test_baseline_adds_the_comparison_checks(client_photo: np.ndarray, tmp_path:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(encode(client_photo))
     _, results = _run(["analyze", "--json", "--baseline", str(photo), str(photo)])
-    names = [c["name"] for c in results[0]["checks"]]  # type: ignore[union-attr]
+    checks = results[0]["checks"]
+    assert isinstance(checks, list)
+    names = [c["name"] for c in checks]
     assert names[-3:] == ["camera_distance_change", "lighting_change", "light_direction_change"]
 
 
@@ -88,8 +93,8 @@ def test_a_photo_without_a_face_is_reported_as_such(cat: np.ndarray, tmp_path: P
     photo.write_bytes(encode(cat))
     status, results = _run(["analyze", "--json", str(photo)])
     assert status == 1
-    assert results[0]["error"]["type"] == "no_face"  # type: ignore[index]
-    assert "No face found" in results[0]["error"]["message"]  # type: ignore[index]
+    assert results[0]["error"]["type"] == "no_face"
+    assert "No face found" in results[0]["error"]["message"]
 
 
 @pytest.mark.model
@@ -120,10 +125,10 @@ def test_series_groups_sub_folders_into_sessions_and_writes_table_json_csv_and_c
     assert (tmp_path / "c" / "redness.cheek_contrast.cheek_left.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_result_survives_its_json_round_trip(client_photo: np.ndarray, landmarker: object) -> None:
+def test_a_result_survives_its_json_round_trip(client_photo: np.ndarray, landmarker: FaceLandmarker) -> None:
     from progress import NotAnImageError, PhotoResult, analyze_photo
 
-    result = analyze_photo(encode(client_photo), landmarker, name="IMG_20260105_100000.jpg")  # type: ignore[arg-type]
+    result = analyze_photo(encode(client_photo), landmarker, name="IMG_20260105_100000.jpg")
     again = PhotoResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again.to_dict() == result.to_dict()
     assert again.lighting == result.lighting and again.skin_reference == result.skin_reference
@@ -132,7 +137,7 @@ def test_a_result_survives_its_json_round_trip(client_photo: np.ndarray, landmar
 
 
 def test_records_commands_export_import_cleanup_and_report_by_client_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client_photo: np.ndarray, landmarker: object
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client_photo: np.ndarray, landmarker: FaceLandmarker
 ) -> None:
     from pypdf import PdfReader
 
@@ -145,7 +150,7 @@ def test_records_commands_export_import_cleanup_and_report_by_client_name(
         client = store.create_client("C-042", consent_clinical=False)
         for day in range(3):
             session = store.add_session(client.id)
-            store_and_analyze(store, landmarker, session.id,  # type: ignore[arg-type]
+            store_and_analyze(store, landmarker, session.id,
                               [(f"s{day}.jpg", encode(client_photo, quality=90 - day))])
     assert main(["report", "C-042", "--out", str(tmp_path / "r.pdf")], out=io.StringIO()) == 0
     assert "Client: C-042" in PdfReader(tmp_path / "r.pdf").pages[0].extract_text()
@@ -165,18 +170,20 @@ def test_series_analyses_each_photo_once_and_measures_its_skin_once(tmp_path: Pa
     import shutil
 
     import progress.analysis
-    from progress.landmarks import FaceLandmarker
+    import progress.skin
+    from progress.landmarks import Detection
+    from progress.skin import SkinReference
 
     calls = {"detect": 0, "skin": 0}
-    detect, measure_skin = FaceLandmarker.detect, progress.analysis.measure_skin
+    detect, measure_skin = FaceLandmarker.detect, progress.skin.measure_skin  # the function analysis calls
 
-    def counted_detect(self: FaceLandmarker, image: np.ndarray, **options: object) -> object:
+    def counted_detect(self: FaceLandmarker, image: np.ndarray, **options: Any) -> Detection:
         calls["detect"] += 1
-        return detect(self, image, **options)  # type: ignore[arg-type]
+        return detect(self, image, **options)
 
-    def counted_skin(*arguments: object, **options: object) -> object:
+    def counted_skin(*arguments: Any, **options: Any) -> tuple[dict[str, float], SkinReference]:
         calls["skin"] += 1
-        return measure_skin(*arguments, **options)  # type: ignore[arg-type]
+        return measure_skin(*arguments, **options)
 
     monkeypatch.setattr(FaceLandmarker, "detect", counted_detect)
     monkeypatch.setattr(progress.analysis, "measure_skin", counted_skin)
@@ -192,11 +199,11 @@ def test_series_analyses_each_photo_once_and_measures_its_skin_once(tmp_path: Pa
 
 
 def test_pictures_of_a_stored_client_do_not_run_the_landmarker(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client_photo: np.ndarray, landmarker: object
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client_photo: np.ndarray, landmarker: FaceLandmarker
 ) -> None:
     from pypdf import PdfReader
 
-    from progress.landmarks import Detection, FaceLandmarker
+    from progress.landmarks import Detection
     from progress.practice import aligned_photo, store_and_analyze
     from progress.store import Store
 
@@ -204,16 +211,20 @@ def test_pictures_of_a_stored_client_do_not_run_the_landmarker(
     monkeypatch.delenv("PROGRESS_DATABASE_URL", raising=False)
     with Store() as store:
         client = store.create_client("C-043", consent_clinical=True)
-        outcomes = [store_and_analyze(store, landmarker, store.add_session(client.id).id,  # type: ignore[arg-type]
+        outcomes = [store_and_analyze(store, landmarker, store.add_session(client.id).id,
                                       [(f"s{day}.jpg", encode(client_photo, quality=90 - day))])[0]
                     for day in range(2)]
-    calls = []
-    monkeypatch.setattr(FaceLandmarker, "detect",
-                        lambda self, image, **options: calls.append(image) or Detection(face=None, faces_found=0))
+    calls: list[np.ndarray] = []
+
+    def no_face(self: FaceLandmarker, image: np.ndarray, **options: object) -> Detection:
+        calls.append(image)
+        return Detection(face=None, faces_found=0)
+
+    monkeypatch.setattr(FaceLandmarker, "detect", no_face)
     with Store() as store:
         for outcome in outcomes:  # what the before/after view and the time-lapse show
             assert outcome.photo_id is not None and outcome.result.aligned is not None
-            aligned = aligned_photo(store, landmarker, outcome.photo_id)  # type: ignore[arg-type]
+            aligned = aligned_photo(store, landmarker, outcome.photo_id)
             assert aligned is not None
             np.testing.assert_array_equal(aligned.landmarks, outcome.result.aligned.landmarks)
             np.testing.assert_array_equal(aligned.transform, outcome.result.aligned.transform)
@@ -222,9 +233,11 @@ def test_pictures_of_a_stored_client_do_not_run_the_landmarker(
     assert main(["report", "C-043", "--out", str(tmp_path / "r.pdf")], out=io.StringIO()) == 0
     assert PdfReader(tmp_path / "r.pdf").pages[0].images  # the aligned faces, warped from the stored geometry
     assert calls == []
+    first = outcomes[0].photo_id
+    assert first is not None
     with Store() as store:  # an analysis by another version of the algorithm: the face is searched for again
-        store.save_analysis(outcomes[0].photo_id, outcomes[0].result, "an older version")  # type: ignore[arg-type]
-        assert aligned_photo(store, landmarker, outcomes[0].photo_id) is None  # type: ignore[arg-type]
+        store.save_analysis(first, outcomes[0].result, "an older version")
+        assert aligned_photo(store, landmarker, first) is None
     assert len(calls) == 1
 
 

@@ -93,7 +93,8 @@ def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
         matrix[i, i], matrix[i, j], matrix[j, i], matrix[j, j] = c, -s, s, c
         return matrix
 
-    return about(1, yaw) @ about(0, -pitch) @ about(2, roll)
+    rotation: np.ndarray = about(1, yaw) @ about(0, -pitch) @ about(2, roll)
+    return rotation
 
 
 def _photograph(face: np.ndarray, pose: tuple[float, float, float] = (0, 0, 0), *, distance: float = DISTANCE_CM,
@@ -255,7 +256,7 @@ def test_a_naive_two_dimensional_measure_would_fail_the_pose_tolerance(face: np.
     """The pose test has teeth: without 3-D frontalisation, 10° of pitch moves brow height far beyond 1 %."""
     def naive_brow_height(landmarks: np.ndarray) -> float:
         aligned = align_face(np.zeros((8, 8, 3), np.uint8), landmarks).landmarks.astype(np.float64)
-        ipd = np.linalg.norm(aligned[468, :2] - aligned[473, :2])
+        ipd = float(np.linalg.norm(aligned[468, :2] - aligned[473, :2]))
         return float(aligned[468, 1] - aligned[105, 1]) / ipd
 
     frontal = naive_brow_height(_photograph(face, weak_perspective=True))

@@ -117,6 +117,7 @@ def test_xmp_in_a_compressed_png_chunk_is_blanked_and_the_png_stays_valid(chunk:
     cleaned = assert_cleaned_in_place(original)
     with Image.open(io.BytesIO(cleaned)) as picture:
         picture.load()  # the chunk checksums are right
+        assert isinstance(picture, PngImagePlugin.PngImageFile)
         assert picture.text["Comment"] == "keep me"
         assert {key: value.strip() for key, value in picture.text.items() if key != "Comment"} == {
             key: "" for key in picture.text if key != "Comment"}

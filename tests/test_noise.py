@@ -48,11 +48,11 @@ def test_every_metric_has_a_positive_within_and_day_to_day_default_and_the_file_
 
 def _cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
     """``image`` with a* shifted by ``a_star`` on both cheeks (feathered over about 2 mm of the canonical frame)."""
-    mask = np.zeros(image.shape[:2], np.float32)
+    mask: np.ndarray = np.zeros(image.shape[:2], np.float32)
     for name in ("cheek_L", "cheek_R"):
         cv2.fillPoly(mask, [np.round(landmarks[list(ROI_POLYGONS[name]), :2]).astype(np.int32)], 1.0)
     mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((21, 21), np.uint8)), (0, 0), 4)
-    lab = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
+    lab: np.ndarray = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
     lab[..., 1] += a_star * mask
     return np.asarray(np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255), dtype=np.uint8)
 

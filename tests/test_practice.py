@@ -92,7 +92,7 @@ def test_a_before_after_of_photos_taken_in_other_light_or_distance_says_so(
     darker = np.round(client_photo * 0.7).astype(np.uint8)  # the light changed: skin colour ΔE well over the limit
     with Store(data_folder=tmp_path) as store:
         client = store.create_client("B-003", consent_clinical=True)
-        photo_ids = []
+        photo_ids: list[int] = []
         for name, image in (("a.jpg", client_photo), ("b.jpg", client_photo), ("c.jpg", darker)):
             session = store.add_session(client.id)
             upload = (name, encode(image, quality=90 + len(photo_ids)))  # distinct bytes: not a duplicate

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 from helpers import encode
-from PIL import Image
+from PIL import GifImagePlugin, Image
 
 from progress import AlignedFace, FaceLandmarker, analyze_photo
 from progress.colour import srgb_to_lab
@@ -69,6 +69,7 @@ def test_the_redness_heatmap_is_red_on_the_cheek_that_reddened_and_neutral_elsew
 def test_the_timelapse_is_a_looping_gif_with_a_frame_per_session(aligned: AlignedFace) -> None:
     gif = timelapse_gif([aligned.image, _redder_left_cheek(aligned).image, aligned.image])
     animation = Image.open(io.BytesIO(gif))
+    assert isinstance(animation, GifImagePlugin.GifImageFile)
     assert animation.format == "GIF" and animation.n_frames == 3 and animation.info.get("loop") == 0
     with pytest.raises(ValueError, match="at least one"):
         timelapse_gif([])
@@ -92,6 +93,7 @@ def test_the_timelapse_carries_each_session_date_on_its_frame() -> None:
     faces = [np.full((440, 360, 3), level, np.uint8) for level in (80, 160)]
     plain = Image.open(io.BytesIO(timelapse_gif(faces)))
     dated = Image.open(io.BytesIO(timelapse_gif(faces, labels=["05 Jan 2026", "13 Apr 2026"])))
+    assert isinstance(plain, GifImagePlugin.GifImageFile) and isinstance(dated, GifImagePlugin.GifImageFile)
     assert dated.n_frames == plain.n_frames == 2
     for index in range(2):
         plain.seek(index)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from progress import FaceLandmarker, PhotoResult
 from progress.analysis import analyze_photos
@@ -106,7 +107,11 @@ def test_embedded_photos_carry_no_exif_and_fonts_are_embedded(series: SeriesResu
     reader = PdfReader(io.BytesIO(client_report(series, OPTIONS)))
     for image in reader.pages[0].images:
         assert b"Exif" not in image.data and b"GPS" not in image.data
-    fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
+    resources = reader.pages[0]["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
+    font_table = resources["/Font"].get_object()
+    assert isinstance(font_table, DictionaryObject)
+    fonts = [font.get_object() for font in font_table.values()]
     assert fonts and all("/FontFile2" in f["/DescendantFonts"][0].get_object()["/FontDescriptor"] for f in fonts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from progress.catalogue import Better, MetricSpec, catalogue
 from progress.quality import Check, Status
 from progress.regions import ROI_POLYGONS
 from progress.series import (
+    MetricSeries,
     NoiseSource,
     Rule,
     Verdict,
@@ -67,8 +69,10 @@ def _series(columns: dict[str, list[float]]) -> list[PhotoResult]:
     return [_photo(14 * s, {name: values[s] for name, values in columns.items()}) for s in range(sessions)]
 
 
-def _one(values: list[float], spec: MetricSpec = LOWER, **options: object) -> object:
-    result = analyze_series(group_sessions(_series({spec.name: values})), metrics=[spec], **options)  # type: ignore[arg-type]
+def _one(values: list[float], spec: MetricSpec = LOWER, *, primary: Sequence[str] = (), baseline_sessions: int = 1
+         ) -> MetricSeries:
+    result = analyze_series(group_sessions(_series({spec.name: values})), metrics=[spec], primary=primary,
+                            baseline_sessions=baseline_sessions)
     return result.metrics[spec.name]
 
 
@@ -78,7 +82,7 @@ def _one(values: list[float], spec: MetricSpec = LOWER, **options: object) -> ob
 def test_pooled_sd_and_mdc_by_hand() -> None:
     sd, degrees = pooled_within_session_sd([[1.0, 3.0], [10.0, 10.0, 13.0], [5.0]])
     # (1−2)² + (3−2)² + (10−11)²·2 + (13−11)² = 1 + 1 + 2 + 4 = 8 over (1 + 2) degrees of freedom
-    assert (sd, degrees) == (pytest.approx(math.sqrt(8 / 3)), 3)
+    assert sd == pytest.approx(math.sqrt(8 / 3)) and degrees == 3
     assert minimal_detectable_change(2.0) == pytest.approx(1.96 * math.sqrt(2) * 2.0)
     assert minimal_detectable_change(2.0, 3, 1) == pytest.approx(1.96 * 2.0 * math.sqrt(1 / 3 + 1))
     assert session_noise(2.0, 1.0, 4) == pytest.approx(math.sqrt(1 + 4 / 4))
@@ -90,7 +94,7 @@ def test_linear_trend_by_hand() -> None:
     residuals = y - (y.mean() + slope * (x - x.mean()))
     standard_error = math.sqrt((residuals**2).sum() / 2 / ((x - x.mean()) ** 2).sum())
     t_quantile = 4.302653  # t distribution, 2 degrees of freedom, 97.5 %
-    result = linear_trend(x, y)
+    result = linear_trend(x.tolist(), y.tolist())
     margin = t_quantile * standard_error
     assert result[:3] == pytest.approx((slope, slope - margin, slope + margin))
     assert result[3] == pytest.approx(2 * stats.t.sf(slope / standard_error, 2))
@@ -298,7 +302,7 @@ def test_families_are_small_and_pair_left_with_right() -> None:
 def test_every_rule_is_put_into_words_and_written_out() -> None:
     metric = _one(FALL, primary=[LOWER.name])
     for rule in Rule:
-        assert rule_sentence(replace(metric, rule=rule))  # type: ignore[arg-type]
+        assert rule_sentence(replace(metric, rule=rule))
     assert "MDC95 3.1 a*" in rule_sentence(metric)
     written = series_to_dict(analyze_series(group_sessions(_series({LOWER.name: FALL})), metrics=[LOWER]))
     assert written["metrics"][LOWER.name]["rule"] == "family_test"
@@ -309,11 +313,11 @@ def test_every_rule_is_put_into_words_and_written_out() -> None:
 
 
 def _cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
-    mask = np.zeros(image.shape[:2], np.float32)
+    mask: np.ndarray = np.zeros(image.shape[:2], np.float32)
     for name in ("cheek_L", "cheek_R"):
         cv2.fillPoly(mask, [np.round(landmarks[list(ROI_POLYGONS[name]), :2]).astype(np.int32)], 1.0)
     mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((21, 21), np.uint8)), (0, 0), 4)
-    lab = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
+    lab: np.ndarray = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
     lab[..., 1] += a_star * mask
     return np.asarray(np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255), dtype=np.uint8)
 
@@ -330,10 +334,10 @@ def test_a_small_series_of_real_pixels_finds_the_fading_cheeks(
         result = analyze_photo(encode(image, "PNG"), landmarker, name=f"s{session}.png")
         photos.append(replace(result, captured_at=START + timedelta(days=14 * session)))
     cheeks = ["redness.a_star.cheek_left", "redness.a_star.cheek_right"]
-    result = analyze_series(with_baseline(group_sessions(photos)), primary=cheeks)
-    assert [result.metrics[name].verdict for name in cheeks] == [Verdict.IMPROVED, Verdict.IMPROVED]
-    decided = [m for m in result.metrics.values() if m.verdict is not Verdict.NOT_ENOUGH_DATA]
+    series = analyze_series(with_baseline(group_sessions(photos)), primary=cheeks)
+    assert [series.metrics[name].verdict for name in cheeks] == [Verdict.IMPROVED, Verdict.IMPROVED]
+    decided = [m for m in series.metrics.values() if m.verdict is not Verdict.NOT_ENOUGH_DATA]
     assert len(decided) > 60  # the series covers most of the catalogue
-    called = {name for name, m in result.metrics.items()
+    called = {name for name, m in series.metrics.items()
               if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)}
     assert not {name for name in called if name.endswith(".forehead") or name.startswith(("contour.", "lift."))}

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -287,8 +287,10 @@ def test_primary_metrics_are_chosen_from_the_catalogue_at_most_five(store: Store
 
     five = [spec.name for spec in catalogue()[:5]]
     assert store.update_client(client.id, primary_metrics=five).primary_metrics == tuple(five)
-    for wrong, message in ([[*five, LINES], "at most 5"], [[REDNESS, "skin.glow"], "unknown: skin.glow"],
-                           [[JAW, JAW], "repeated: " + JAW], [REDNESS, "list of metric names"]):
+    wrongs: list[tuple[Sequence[str], str]] = [
+        ([*five, LINES], "at most 5"), ([REDNESS, "skin.glow"], "unknown: skin.glow"),
+        ([JAW, JAW], "repeated: " + JAW), (REDNESS, "list of metric names")]
+    for wrong, message in wrongs:
         with pytest.raises(ValueError, match=message):
             store.update_client(client.id, primary_metrics=wrong)
         with pytest.raises(ValueError, match=message):
@@ -428,7 +430,8 @@ def test_an_analysis_comes_back_as_a_photo_result(store: Store) -> None:
     _client, _session, (photo_id, other_id) = client_with_photos(store)
     original = result(0.5)
     restored = store.save_analysis(photo_id, original, "1.0").to_photo_result()
-    assert restored.to_dict() == store.latest_analysis(photo_id).result
+    latest = store.latest_analysis(photo_id)
+    assert latest is not None and restored.to_dict() == latest.result
     assert (restored.face, restored.checks[0], restored.captured_at) == (original.face, original.checks[0],
                                                                          original.captured_at)
     assert math.isnan(restored.checks[1].value) and restored.metrics["skin.redness.cheek_left"] == 0.5
@@ -723,7 +726,9 @@ def test_location_is_removed_from_every_format_without_touching_the_pixels(forma
     exif[0x010F] = "PhoneMaker"
     exif.get_ifd(GPS_IFD_TAG).update(GPS)
     options: dict[str, object] = {"exif": exif.tobytes()}
-    options |= {"WEBP": {"lossless": True}, "HEIF": {"quality": -1}, "JPEG": {"xmp": XMP}}.get(format, {})
+    by_format: dict[str, dict[str, object]] = {
+        "WEBP": {"lossless": True}, "HEIF": {"quality": -1}, "JPEG": {"xmp": XMP}}
+    options |= by_format.get(format, {})
     buffer = io.BytesIO()
     Image.fromarray(np.random.default_rng(1).integers(0, 256, (32, 48, 3), dtype=np.uint8)).save(
         buffer, format=format, **options)
@@ -747,7 +752,7 @@ def test_overlong_text_nul_and_out_of_range_values_are_refused_the_same_on_every
     photo = store.add_photo(session.id, jpeg(1), filename="f" * 251 + ".jpg")
     assert (store.client(client.id).name, store.photo(photo.id).filename) == ("N" * 200, "f" * 251 + ".jpg")
 
-    refusals = {
+    refusals: dict[str, Callable[[], object]] = {
         "name over 200": lambda: store.create_client("N" * 201),
         "NUL in a name": lambda: store.create_client("A\x00B"),
         "NUL in skin notes": lambda: store.create_client("A", skin_notes="dry\x00"),
