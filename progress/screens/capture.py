@@ -9,6 +9,7 @@ ghost of the client's baseline face and the shutter. Each still comes back here 
 from __future__ import annotations
 
 import base64
+from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -58,8 +59,9 @@ def show(store: Store, client: ClientRecord) -> None:
         st.caption("Match the ghost of the client's first photo: same pose, distance and framing. "
                    "Use the same place, light and camera as then.")
     settings = component_settings(baseline, ghost[1] if ghost else None)
+    stored = len(_captured(store, client, state))
     value = _camera(settings=settings, ghost_image=ghost[0] if ghost else None, ghost_opacity=GHOST_OPACITY,
-                    model_url=MODEL_URL, shots_stored=len(_captured(store, state)), acknowledged=state["acknowledged"],
+                    model_url=MODEL_URL, shots_stored=stored, acknowledged=state["acknowledged"],
                     key=f"camera_{client.id}", default=None)
     if isinstance(value, dict) and _shot_key(value) not in state["done"]:
         _store_shot(store, client, value, state)
@@ -122,35 +124,50 @@ def _store_shot(store: Store, client: ClientRecord, value: dict[str, Any], state
     st.rerun()  # the component learns the photo is stored; every screen sees the new photo
 
 
+CAPTURE_NOTES = "Guided capture in the browser"
+"""How the capture notes of a session this screen made begin: that is how the screen finds today's session again."""
+
+
+def _todays_session(store: Store, client_id: int, day: date) -> int | None:
+    """The session of ``day`` that this screen made for the client, from the records (None before the first
+    photo). Read from the records, not from this browser session: a reload, or a browser that reconnected while
+    a photo was being analysed, carries on with the same session and sees its photos."""
+    for record in reversed(store.sessions(client_id)):
+        if record.day == day and record.capture_notes.startswith(CAPTURE_NOTES):
+            return int(record.id)
+    return None
+
+
 def _session(store: Store, client: ClientRecord, photo: CapturedPhoto) -> int:
-    """The session this browser session's captures of the client go to: made with the first photo, today."""
+    """The session the client's captures of the photo's day go to: made with the first photo of that day."""
     state = _state(client.id)
-    if state["session_id"] is not None:
-        try:
-            return int(store.session(state["session_id"]).id)
-        except ProgressError:  # deleted meanwhile: start a new one
-            state["session_id"] = None
+    day = photo.captured_at.date()
+    existing = _todays_session(store, client.id, day)
+    if existing is not None:
+        state["session_id"] = existing
+        return existing
     camera = photo.device or "the browser's camera"
-    session = store.add_session(client.id, day=photo.captured_at.date(),
-                                capture_notes=f"Guided capture in the browser, camera: {camera}.")
+    session = store.add_session(client.id, day=day, capture_notes=f"{CAPTURE_NOTES}, camera: {camera}.")
     state["session_id"] = session.id
     return int(session.id)
 
 
-def _captured(store: Store, state: dict[str, Any]) -> list[PhotoRecord]:
-    """The photos stored in this capture's session, from the records (empty before the first)."""
-    if state["session_id"] is None:
+def _captured(store: Store, client: ClientRecord, state: dict[str, Any]) -> list[PhotoRecord]:
+    """The photos stored in today's capture session, from the records (empty before the first)."""
+    session_id = state["session_id"] or _todays_session(store, client.id, date.today())
+    if session_id is None:
         return []
     try:
-        return store.photos(state["session_id"])
+        return store.photos(session_id)
     except ProgressError:  # the session was deleted meanwhile
+        state["session_id"] = None
         return []
 
 
 def _show_results(store: Store, client: ClientRecord, state: dict[str, Any]) -> None:
     for error in state["errors"]:
         st.error(plain(error))
-    photos = _captured(store, state)
+    photos = _captured(store, client, state)
     if not photos:
         return
     analyses = store.latest_analyses(client.id)
