@@ -167,3 +167,19 @@ def streamlit_server(script: Path, *, data_folder: Path, log: Path, cwd: Path = 
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
+    """``image`` (uint8 RGB) with CIELAB a* shifted by ``a_star`` on both cheeks, feathered over about 2 mm of the
+    canonical frame (the cheek polygons of :data:`progress.regions.ROI_POLYGONS`, dilated 21 px, blurred σ 4 px)."""
+    import cv2
+
+    from progress.regions import ROI_POLYGONS
+
+    mask: np.ndarray = np.zeros(image.shape[:2], np.float32)
+    for name in ("cheek_L", "cheek_R"):
+        cv2.fillPoly(mask, [np.round(landmarks[list(ROI_POLYGONS[name]), :2]).astype(np.int32)], 1.0)
+    mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((21, 21), np.uint8)), (0, 0), 4)
+    lab: np.ndarray = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
+    lab[..., 1] += a_star * mask
+    return np.asarray(np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255), dtype=np.uint8)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 import math
 
-import cv2
 import numpy as np
 import pytest
-from helpers import encode
+from helpers import cheeks_shifted, encode
 
 from progress import FaceLandmarker, analyze_photo
 from progress.catalogue import catalogue
@@ -20,7 +19,6 @@ from progress.noise import (
     default_noise,
     noise_table,
 )
-from progress.regions import ROI_POLYGONS
 from progress.series import session_noise
 from progress.skin import measure_skin
 
@@ -46,17 +44,6 @@ def test_every_metric_has_a_positive_within_and_day_to_day_default_and_the_file_
     assert math.isnan(default_noise("no.such.metric"))
 
 
-def _cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
-    """``image`` with a* shifted by ``a_star`` on both cheeks (feathered over about 2 mm of the canonical frame)."""
-    mask: np.ndarray = np.zeros(image.shape[:2], np.float32)
-    for name in ("cheek_L", "cheek_R"):
-        cv2.fillPoly(mask, [np.round(landmarks[list(ROI_POLYGONS[name]), :2]).astype(np.int32)], 1.0)
-    mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((21, 21), np.uint8)), (0, 0), 4)
-    lab: np.ndarray = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
-    lab[..., 1] += a_star * mask
-    return np.asarray(np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255), dtype=np.uint8)
-
-
 def _upper_and_lower(name: str) -> bool:
     return name.endswith((".forehead", ".glabella", ".chin"))
 
@@ -71,7 +58,7 @@ def test_redder_or_paler_cheeks_leave_the_other_regions_measurements_exactly_alo
     assert photo.aligned is not None and photo.skin_reference is not None
     landmarks = photo.aligned.landmarks
     before = measure_skin(photo.aligned.image, landmarks, reference=photo.skin_reference)[0]
-    after = measure_skin(_cheeks_shifted(photo.aligned.image, landmarks, -7.0), landmarks,
+    after = measure_skin(cheeks_shifted(photo.aligned.image, landmarks, -7.0), landmarks,
                          reference=photo.skin_reference)[0]
     assert after["redness.a_star.cheek_left"] - before["redness.a_star.cheek_left"] < -5
     moved = {name: after[name] - before[name] for name in before if _upper_and_lower(name)
@@ -90,7 +77,7 @@ def test_redder_cheeks_move_no_forehead_colour_or_contour_metric_beyond_the_nois
     before = analyze_photo(encode(client_photo, "PNG"), landmarker)
     face = landmarker.detect(client_photo).face
     assert face is not None
-    after = analyze_photo(encode(_cheeks_shifted(client_photo, face.landmarks, -7.0), "PNG"), landmarker,
+    after = analyze_photo(encode(cheeks_shifted(client_photo, face.landmarks, -7.0), "PNG"), landmarker,
                           baseline=before)
     before = analyze_photo(encode(client_photo, "PNG"), landmarker, baseline=before)
     checked = [spec.name for spec in catalogue() if spec.family in ("contour", "lift", "symmetry")

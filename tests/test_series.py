@@ -9,16 +9,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import cv2
 import numpy as np
 import pytest
-from helpers import encode
+from helpers import cheeks_shifted, encode
 from scipy import stats
 
 from progress import FaceLandmarker, PhotoResult, analyze_photo
 from progress.catalogue import Better, MetricSpec, catalogue
 from progress.quality import Check, Status
-from progress.regions import ROI_POLYGONS
 from progress.series import (
     MetricSeries,
     NoiseSource,
@@ -312,16 +310,6 @@ def test_every_rule_is_put_into_words_and_written_out() -> None:
 # --- one small series through the whole pipeline -------------------------------------------------------
 
 
-def _cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
-    mask: np.ndarray = np.zeros(image.shape[:2], np.float32)
-    for name in ("cheek_L", "cheek_R"):
-        cv2.fillPoly(mask, [np.round(landmarks[list(ROI_POLYGONS[name]), :2]).astype(np.int32)], 1.0)
-    mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((21, 21), np.uint8)), (0, 0), 4)
-    lab: np.ndarray = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
-    lab[..., 1] += a_star * mask
-    return np.asarray(np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255), dtype=np.uint8)
-
-
 def test_a_small_series_of_real_pixels_finds_the_fading_cheeks(
     client_photo: np.ndarray, landmarker: FaceLandmarker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -330,7 +318,7 @@ def test_a_small_series_of_real_pixels_finds_the_fading_cheeks(
     assert face is not None
     photos = []
     for session in range(5):
-        image = _cheeks_shifted(client_photo, face.landmarks, -2.0 * session)  # a* −8 by the fifth session
+        image = cheeks_shifted(client_photo, face.landmarks, -2.0 * session)  # a* −8 by the fifth session
         result = analyze_photo(encode(image, "PNG"), landmarker, name=f"s{session}.png")
         photos.append(replace(result, captured_at=START + timedelta(days=14 * session)))
     cheeks = ["redness.a_star.cheek_left", "redness.a_star.cheek_right"]
