@@ -35,8 +35,10 @@ store = get_store()
 client = choose_client(store)
 if client is None:
     st.header("Photo progress")
-    st.info("Choose a client on the left, create one, or open the demo client to see how it works. "
-            "Photos stay on this computer.")
+    st.info(
+        "Choose a client on the left, create one, or open the demo client to see how it works. "
+        "Photos stay on this computer."
+    )
     st.stop()
 heading(client.name)
 screen = st.radio("Screen", list(SCREENS), horizontal=True, key="screen", label_visibility="collapsed")

@@ -42,8 +42,9 @@ def build_practice(folder: Path) -> int:
         client = store.create_client("Benchmark client", consent_clinical=True)
         baseline = None
         for number in range(SESSIONS):
-            session = store.add_session(client.id, day=date(2026, 1, 5) + timedelta(days=14 * number),
-                                        number=number + 1)
+            session = store.add_session(
+                client.id, day=date(2026, 1, 5) + timedelta(days=14 * number), number=number + 1
+            )
             portrait = read_photo(demo[number % len(demo)]).image
             uploads = []
             for index, photo in enumerate(repeat_photos(portrait, rng, PHOTOS_PER_SESSION)):
@@ -109,16 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop("PROGRESS_DATABASE_URL", None)
         started = time.perf_counter()
         client_id = build_practice(Path(folder))
-        print(f"built and analysed {SESSIONS} sessions × {PHOTOS_PER_SESSION} photos in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"built and analysed {SESSIONS} sessions × {PHOTOS_PER_SESSION} photos in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         for screen in ("Sessions", "Progress"):
             first = open_client(client_id, screen)
             again = [open_client(client_id, screen) for _ in range(max(1, arguments.repeats))]
             median = statistics.median(again)
             verdict = "PASS" if median < TARGET_SECONDS else "OVER"
             print(f"{screen}: first opening (fills the caches): {first:.2f} s")
-            print(f"{screen}: reopening, median of {len(again)}: {median:.2f} s (target < {TARGET_SECONDS:.0f} s) "
-                  f"{verdict}")
+            print(
+                f"{screen}: reopening, median of {len(again)}: {median:.2f} s (target < {TARGET_SECONDS:.0f} s) "
+                f"{verdict}"
+            )
         for count in (1, 3):
             print(f"save a session of {count} photo(s) → results shown: {save_session(client_id, count):.2f} s")
     return 0

@@ -101,17 +101,23 @@ def main(argv: list[str] | None = None) -> int:
             for name in names:
                 runs[name].append(timed(commands[name], env))
     print(f"CLI cold start on a 12 MP JPEG ({described}), medians of {repeats} alternating runs")
-    medians = {name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
-               for name, values in runs.items()}
+    medians = {
+        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        for name, values in runs.items()
+    }
     for name, (wall, cpu) in medians.items():
         print(f"  {name:<18} wall {wall:8.0f} ms   CPU {cpu:8.0f} ms")
     (floor_wall, floor_cpu), (wall, cpu) = medians["floor script"], medians["progress analyze"]
     verdict = "PASS" if wall / floor_wall <= TARGET else "OVER"
-    print(f"progress analyze / floor script: wall {wall / floor_wall:.2f}, CPU {cpu / floor_cpu:.2f} "
-          f"(target ≤ {TARGET:g}) {verdict}")
+    print(
+        f"progress analyze / floor script: wall {wall / floor_wall:.2f}, CPU {cpu / floor_cpu:.2f} "
+        f"(target ≤ {TARGET:g}) {verdict}"
+    )
     eager_wall, eager_cpu = medians["eager imports"]
-    print(f"with the former eager imports / floor script: wall {eager_wall / floor_wall:.2f}, "
-          f"CPU {eager_cpu / floor_cpu:.2f}")
+    print(
+        f"with the former eager imports / floor script: wall {eager_wall / floor_wall:.2f}, "
+        f"CPU {eager_cpu / floor_cpu:.2f}"
+    )
     return 0
 
 

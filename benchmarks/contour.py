@@ -35,8 +35,9 @@ def synthetic_landmarks() -> np.ndarray:
         iris[1:, :2] += np.array([[20.0, 0.0], [0.0, -20.0], [-20.0, 0.0], [0.0, 20.0]])
     points = np.vstack([face, *irises])
     angle = math.radians(8.0)
-    rotation = np.array([[math.cos(angle), 0.0, math.sin(angle)], [0.0, 1.0, 0.0],
-                         [-math.sin(angle), 0.0, math.cos(angle)]])
+    rotation = np.array(
+        [[math.cos(angle), 0.0, math.sin(angle)], [0.0, 1.0, 0.0], [-math.sin(angle), 0.0, math.cos(angle)]]
+    )
     centre = points.mean(axis=0)
     turned = (points - centre) @ rotation.T + centre
     jitter = np.random.default_rng(0).normal(scale=0.5, size=turned.shape)

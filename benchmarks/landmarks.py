@@ -35,11 +35,25 @@ from typing import Any
 import numpy as np
 
 SITTINGS = Path(__file__).resolve().parents[1].parent / "shared" / "captures" / "repeat_sittings"
-DEFAULT_CLIPS = ("spectre__W015_level_1_neutral_030", "spectre__M003_level_1_disgusted_015",
-                 "spectre__W040_level_3_happy_029", "EDTalk__uncrop_Obama")
+DEFAULT_CLIPS = (
+    "spectre__W015_level_1_neutral_030",
+    "spectre__M003_level_1_disgusted_015",
+    "spectre__W040_level_3_happy_029",
+    "EDTalk__uncrop_Obama",
+)
 """The clips with neutral frames (``../shared/captures/MANIFEST.md``: neutral share 0.36–0.50; the others 0–0.04)."""
-GATED_BLENDSHAPES = ("mouthLeft", "mouthRight", "jawLeft", "jawRight", "mouthPucker", "mouthFunnel", "cheekPuff",
-                     "jawOpen", "mouthSmileLeft", "mouthSmileRight")
+GATED_BLENDSHAPES = (
+    "mouthLeft",
+    "mouthRight",
+    "jawLeft",
+    "jawRight",
+    "mouthPucker",
+    "mouthFunnel",
+    "cheekPuff",
+    "jawOpen",
+    "mouthSmileLeft",
+    "mouthSmileRight",
+)
 MM_PER_IPD = 63.0
 LEGACY_NAME = "legacy 8 frames @0.5, mean"
 DEFAULT_NAME = "mirror refined + 2 frames @0.35, robust (default)"
@@ -54,11 +68,13 @@ def plans() -> dict[str, Any]:
     return {
         LEGACY_NAME: LEGACY_PLAN,
         "mirror 2 frames @0.35, median": MeasuringPlan(zoom=0.35, variants=pair, averaging=Averaging.MEDIAN),
-        "mirror refined + 1 frame @0.35, robust": MeasuringPlan(zoom=0.35, variants=((0.0, 1.0, (0.0, 0.0)),),
-                                                                refine=True),
+        "mirror refined + 1 frame @0.35, robust": MeasuringPlan(
+            zoom=0.35, variants=((0.0, 1.0, (0.0, 0.0)),), refine=True
+        ),
         DEFAULT_NAME: DEFAULT_PLAN,
-        "mirror refined + 2 frames @0.35, median": MeasuringPlan(zoom=0.35, variants=pair, refine=True,
-                                                                 averaging=Averaging.MEDIAN),
+        "mirror refined + 2 frames @0.35, median": MeasuringPlan(
+            zoom=0.35, variants=pair, refine=True, averaging=Averaging.MEDIAN
+        ),
         "mirror 4 frames @0.35, robust": MeasuringPlan(zoom=0.35, variants=four),
     }
 
@@ -83,8 +99,14 @@ Row = dict[str, tuple[dict[str, float], float, bool, dict[str, float]]]
 """Per plan: (metrics, landmark spread in mm, neutral?, blendshapes) of one frame."""
 
 
-def measure_frame(landmarker: Any, frame: np.ndarray, compared: dict[str, Any], order: list[str], strict: bool,
-                  times: dict[str, list[float]]) -> Row | None:
+def measure_frame(
+    landmarker: Any,
+    frame: np.ndarray,
+    compared: dict[str, Any],
+    order: list[str],
+    strict: bool,
+    times: dict[str, list[float]],
+) -> Row | None:
     """One frame through every plan in ``order``; each plan's detect time appended to ``times``."""
     from progress.align import align_face, head_pose
     from progress.contour import contour_metrics
@@ -99,7 +121,8 @@ def measure_frame(landmarker: Any, frame: np.ndarray, compared: dict[str, Any], 
             return None
         pose = pose_checks(head_pose(face.landmarks))
         neutral = all(c.status is Status.PASS for c in expression_checks(face.blendshapes)) and all(
-            c.status is Status.PASS or (c.status is Status.WARN and not strict) for c in pose)
+            c.status is Status.PASS or (c.status is Status.WARN and not strict) for c in pose
+        )
         metrics = contour_metrics(align_face(frame, face.landmarks).landmarks)
         row[name] = (metrics, face.spread_px / face.inter_pupillary_distance_px * MM_PER_IPD, neutral, face.blendshapes)
     return row
@@ -109,8 +132,9 @@ REFRAMINGS = ((3.0, 1.0, (11.0, -7.0)), (-3.0, 1.0, (-9.0, 5.0)), (0.0, 0.9, (5.
 """(rotation °, scale, shift px) of the reframed copies of a frame."""
 
 
-def reframed_sd(landmarker: Any, frame: np.ndarray, compared: dict[str, Any], lengths: list[str],
-                times: dict[str, list[float]]) -> dict[str, float] | None:
+def reframed_sd(
+    landmarker: Any, frame: np.ndarray, compared: dict[str, Any], lengths: list[str], times: dict[str, list[float]]
+) -> dict[str, float] | None:
     """Per plan: median over the lift and width metrics of their SD (mm) across reframed copies of ``frame``."""
     import cv2
 
@@ -119,14 +143,21 @@ def reframed_sd(landmarker: Any, frame: np.ndarray, compared: dict[str, Any], le
     for rotation, scale, (dx, dy) in REFRAMINGS:
         matrix = cv2.getRotationMatrix2D((width / 2, height / 2), rotation, scale)
         matrix[:, 2] += (dx, dy)
-        copies.append(cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_REFLECT))
-    rows = [measure_frame(landmarker, copy, compared, _rotated(list(compared), n), False, times)
-            for n, copy in enumerate(copies)]
+        copies.append(
+            cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        )
+    rows = [
+        measure_frame(landmarker, copy, compared, _rotated(list(compared), n), False, times)
+        for n, copy in enumerate(copies)
+    ]
     if any(row is None for row in rows):
         return None
-    return {name: statistics.median(float(np.std([row[name][0][m] for row in rows if row], ddof=1)) * MM_PER_IPD
-                                    for m in lengths) for name in compared}
+    return {
+        name: statistics.median(
+            float(np.std([row[name][0][m] for row in rows if row], ddof=1)) * MM_PER_IPD for m in lengths
+        )
+        for name in compared
+    }
 
 
 def main() -> int:
@@ -153,8 +184,10 @@ def main() -> int:
         for clip in names:
             frames = read_frames(SITTINGS / f"{clip}.mp4", arguments.frames)
             landmarker.detect(frames[0])  # warm-up
-            rows = [measure_frame(landmarker, frame, compared, _rotated(list(compared), number), arguments.strict,
-                                  times) for number, frame in enumerate(frames)]
+            rows = [
+                measure_frame(landmarker, frame, compared, _rotated(list(compared), number), arguments.strict, times)
+                for number, frame in enumerate(frames)
+            ]
             neutral_rows = [row for row in rows if row is not None and all(entry[2] for entry in row.values())]
             print(f"{clip}: {len(frames)} frames, {len(neutral_rows)} neutral under every plan", flush=True)
             for row in neutral_rows:
@@ -168,8 +201,10 @@ def main() -> int:
             if len(neutral_rows) < 3:
                 continue
             for name in compared:
-                sds = [float(np.std([row[name][0][metric] for row in neutral_rows], ddof=1)) * MM_PER_IPD
-                       for metric in lengths]
+                sds = [
+                    float(np.std([row[name][0][metric] for row in neutral_rows], ddof=1)) * MM_PER_IPD
+                    for metric in lengths
+                ]
                 sd_by_clip[name][clip] = statistics.median(sds)
                 spreads[name] += [row[name][1] for row in neutral_rows]
     report(compared, names, times, sd_by_clip, spreads, scores)
@@ -181,24 +216,33 @@ def main() -> int:
 
 def _rotated(names: list[str], number: int) -> list[str]:
     """The plans in an order that starts one later with every frame."""
-    return names[number % len(names):] + names[:number % len(names)]
+    return names[number % len(names) :] + names[: number % len(names)]
 
 
-def report(compared: dict[str, Any], names: list[str], times: dict[str, list[float]],
-           sd_by_clip: dict[str, dict[str, float]], spreads: dict[str, list[float]],
-           scores: dict[str, list[float]]) -> None:
+def report(
+    compared: dict[str, Any],
+    names: list[str],
+    times: dict[str, list[float]],
+    sd_by_clip: dict[str, dict[str, float]],
+    spreads: dict[str, list[float]],
+    scores: dict[str, list[float]],
+) -> None:
     """Print the table of plans and the blendshape percentiles."""
     legacy = statistics.median(times[LEGACY_NAME])
-    print(f"\n{'plan':50} {'runs':>4} {'ms/photo':>9} {'ratio':>6}  median SD of lift & width metrics, mm "
-          "(per clip; median)   spread mm (median / p95 / max)")
+    print(
+        f"\n{'plan':50} {'runs':>4} {'ms/photo':>9} {'ratio':>6}  median SD of lift & width metrics, mm "
+        "(per clip; median)   spread mm (median / p95 / max)"
+    )
     for name, plan in compared.items():
         median_time = statistics.median(times[name])
         per_clip = " ".join(f"{sd_by_clip[name].get(clip, float('nan')):.3f}" for clip in names)
         overall = statistics.median(sd_by_clip[name].values()) if sd_by_clip[name] else float("nan")
         spread = np.array(spreads[name]) if spreads[name] else np.array([np.nan])
-        print(f"{name:50} {plan.network_runs:>4} {median_time * 1000:9.1f} {median_time / legacy:6.2f}  "
-              f"{per_clip}  ({overall:.3f})   {np.median(spread):.2f} / {np.percentile(spread, 95):.2f} / "
-              f"{spread.max():.2f}")
+        print(
+            f"{name:50} {plan.network_runs:>4} {median_time * 1000:9.1f} {median_time / legacy:6.2f}  "
+            f"{per_clip}  ({overall:.3f})   {np.median(spread):.2f} / {np.percentile(spread, 95):.2f} / "
+            f"{spread.max():.2f}"
+        )
     print("\nblendshapes over neutral frames (default plan): p95 / max")
     for blendshape, values in scores.items():
         if values:

@@ -77,8 +77,11 @@ def textured_background(size: tuple[int, int], seed: int = 0) -> np.ndarray:
     shelf of books) on the left, the kind of background that costs a JPEG decoder what a real room does."""
     width, height = size
     rng = np.random.default_rng(seed)
-    blotches = cv2.resize(rng.normal(0.0, 18.0, (height // 64, width // 64, 3)).astype(np.float32), (width, height),
-                          interpolation=cv2.INTER_CUBIC)
+    blotches = cv2.resize(
+        rng.normal(0.0, 18.0, (height // 64, width // 64, 3)).astype(np.float32),
+        (width, height),
+        interpolation=cv2.INTER_CUBIC,
+    )
     base = np.array([196.0, 186.0, 170.0], np.float32) + blotches
     stripes = rng.uniform(40.0, 200.0, (1, width // 24, 3)).astype(np.float32)
     shelf = cv2.resize(stripes, (width, height), interpolation=cv2.INTER_NEAREST)
@@ -99,7 +102,7 @@ def build_photos(folder: Path) -> tuple[Path, Path, str]:
     large = cv2.resize(face, (FACE_SQUARE, FACE_SQUARE), interpolation=cv2.INTER_LANCZOS4)
     frame = textured_background(FRAME_SIZE)
     top, left = (FRAME_SIZE[1] - FACE_SQUARE) // 2, (FRAME_SIZE[0] - FACE_SQUARE) // 2
-    frame[top:top + FACE_SQUARE, left:left + FACE_SQUARE] = large
+    frame[top : top + FACE_SQUARE, left : left + FACE_SQUARE] = large
     noisy = frame + np.random.default_rng(1).normal(0.0, 2.0, frame.shape)
     big = folder / "portrait_12mp.jpg"
     Image.fromarray(np.clip(np.rint(noisy), 0, 255).astype(np.uint8)).save(big, quality=JPEG_QUALITY)
@@ -159,8 +162,12 @@ class PhysicalFloor:
 
         block_usage_upload()
         options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=read_model()), running_mode=vision.RunningMode.IMAGE,
-            num_faces=5, output_face_blendshapes=True, output_facial_transformation_matrixes=True)
+            base_options=BaseOptions(model_asset_buffer=read_model()),
+            running_mode=vision.RunningMode.IMAGE,
+            num_faces=5,
+            output_face_blendshapes=True,
+            output_facial_transformation_matrixes=True,
+        )
         self._mp = mp
         self._landmarker = vision.FaceLandmarker.create_from_options(options)
 
@@ -210,15 +217,30 @@ def measure(path: Path, landmarker: Any, floor: PhysicalFloor, repeats: int) -> 
         found = landmarker.detect(decoded.image).face
         found_pose = head_pose(found.landmarks)
         found_aligned = align_face(decoded.image, found.landmarks)
-        lighting_signature(found_aligned, photo_size=(decoded.width, decoded.height),
-                           inter_pupillary_distance_px=found.inter_pupillary_distance_px)
-        photo_checks(found_aligned, found_pose, found.blendshapes, inter_pupillary_distance_px=ipd,
-                     faces_found=1, greyscale=decoded.greyscale)
+        lighting_signature(
+            found_aligned,
+            photo_size=(decoded.width, decoded.height),
+            inter_pupillary_distance_px=found.inter_pupillary_distance_px,
+        )
+        photo_checks(
+            found_aligned,
+            found_pose,
+            found.blendshapes,
+            inter_pupillary_distance_px=ipd,
+            faces_found=1,
+            greyscale=decoded.greyscale,
+        )
 
     def checks() -> None:
         lighting_signature(aligned, photo_size=(photo.width, photo.height), inter_pupillary_distance_px=ipd)
-        photo_checks(aligned, pose, face.blendshapes, inter_pupillary_distance_px=ipd,
-                     faces_found=detection.faces_found, greyscale=photo.greyscale)
+        photo_checks(
+            aligned,
+            pose,
+            face.blendshapes,
+            inter_pupillary_distance_px=ipd,
+            faces_found=detection.faces_found,
+            greyscale=photo.greyscale,
+        )
 
     actions: dict[str, Callable[[], object]] = {
         "floor": lambda: floor.run(data),
@@ -268,13 +290,18 @@ def memory_probe(big: Path, small: Path, *, legacy: bool = False) -> dict[str, A
             before_kib, method = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "ru_maxrss"
         with legacy_decode() if legacy else contextlib.nullcontext():
             result = analyze_photo(big, landmarker)
-        after_kib = _status_kib("VmHWM") if method == "VmHWM reset" else resource.getrusage(
-            resource.RUSAGE_SELF).ru_maxrss
+        after_kib = (
+            _status_kib("VmHWM") if method == "VmHWM reset" else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        )
         del result
     with Image.open(big) as picture:
         width, height = picture.size
-    return {"baseline_rss_mib": before_kib / 1024, "rss_increase_bytes": (after_kib - before_kib) * 1024.0,
-            "photo_bytes": float(width * height * 3), "method": method}
+    return {
+        "baseline_rss_mib": before_kib / 1024,
+        "rss_increase_bytes": (after_kib - before_kib) * 1024.0,
+        "photo_bytes": float(width * height * 3),
+        "method": method,
+    }
 
 
 def measure_memory(big: Path, small: Path, *, legacy: bool = False) -> dict[str, Any]:
@@ -295,8 +322,10 @@ def verdict(value: float, target: float) -> str:
 def report(times: dict[str, tuple[float, float]], memory: dict[str, Any], described: str, repeats: int) -> None:
     """Print the timing table, the ratios to the floor and the memory figures."""
     width, height = FRAME_SIZE
-    print(f"Pipeline benchmark: {width}×{height} JPEG q{JPEG_QUALITY}, {described} upscaled to {FACE_SQUARE} px on a "
-          f"textured background; medians of {repeats} interleaved rounds after 1 warm-up")
+    print(
+        f"Pipeline benchmark: {width}×{height} JPEG q{JPEG_QUALITY}, {described} upscaled to {FACE_SQUARE} px on a "
+        f"textured background; medians of {repeats} interleaved rounds after 1 warm-up"
+    )
     print(f"  {'':<34}{'wall ms':>9}{'CPU ms':>9}{'wall/floor':>12}{'CPU/floor':>11}")
     floor_wall, floor_cpu = times["floor"]
     for name, (wall, cpu) in times.items():
@@ -304,17 +333,23 @@ def report(times: dict[str, tuple[float, float]], memory: dict[str, Any], descri
         print(f"  {label:<34}{wall:>9.1f}{cpu:>9.1f}{wall / floor_wall:>12.2f}{cpu / floor_cpu:>11.2f}")
     for name, target in (("core", CORE_TARGET), ("whole", WHOLE_TARGET)):
         wall, cpu = times[name]
-        print(f"{name}/floor: CPU {cpu / floor_cpu:.2f}, wall {wall / floor_wall:.2f} (target ≤ {target:g}) "
-              f"{verdict(cpu / floor_cpu, target)}")
+        print(
+            f"{name}/floor: CPU {cpu / floor_cpu:.2f}, wall {wall / floor_wall:.2f} (target ≤ {target:g}) "
+            f"{verdict(cpu / floor_cpu, target)}"
+        )
     photo_mib = memory["photo_bytes"] / 2**20
     rise = memory["rss_increase_bytes"] / memory["photo_bytes"]
-    print(f"memory ({memory['method']}): decoded photo {photo_mib:.1f} MiB; RSS before the analysis "
-          f"{memory['baseline_rss_mib']:.0f} MiB; peak RSS rise {memory['rss_increase_bytes'] / 2**20:.1f} MiB = "
-          f"{rise:.2f}× photo (target ≤ {MEMORY_TARGET:g}×) {verdict(rise, MEMORY_TARGET)}")
+    print(
+        f"memory ({memory['method']}): decoded photo {photo_mib:.1f} MiB; RSS before the analysis "
+        f"{memory['baseline_rss_mib']:.0f} MiB; peak RSS rise {memory['rss_increase_bytes'] / 2**20:.1f} MiB = "
+        f"{rise:.2f}× photo (target ≤ {MEMORY_TARGET:g}×) {verdict(rise, MEMORY_TARGET)}"
+    )
     if "legacy" in memory:
         legacy = memory["legacy"]["rss_increase_bytes"]
-        print(f"  with the decoder's former np.asarray copy: {legacy / 2**20:.1f} MiB = "
-              f"{legacy / memory['photo_bytes']:.2f}× photo")
+        print(
+            f"  with the decoder's former np.asarray copy: {legacy / 2**20:.1f} MiB = "
+            f"{legacy / memory['photo_bytes']:.2f}× photo"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

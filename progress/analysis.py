@@ -88,7 +88,7 @@ class PhotoResult:
 
     @property
     def colour_correction(self) -> str:
-        """"chart" when a ColorChecker in the photo corrected its colour before the skin was measured, else
+        """ "chart" when a ColorChecker in the photo corrected its colour before the skin was measured, else
         "uncorrected" (then only within-photo contrasts are comparable across lighting)."""
         return "uncorrected" if self.colour_chart is None else "chart"
 
@@ -106,8 +106,14 @@ class PhotoResult:
             "captured_at_source": self.captured_at_source,
             "face": face,
             "checks": [
-                {"name": c.name, "status": str(c.status), "value": c.value, "limit": c.limit, "unit": c.unit,
-                 "fix": c.fix}
+                {
+                    "name": c.name,
+                    "status": str(c.status),
+                    "value": c.value,
+                    "limit": c.limit,
+                    "unit": c.unit,
+                    "fix": c.fix,
+                }
                 for c in self.checks
             ],
             "colour_correction": self.colour_correction,
@@ -135,13 +141,18 @@ class PhotoResult:
             captured_at=datetime.fromisoformat(data["captured_at"]) if data.get("captured_at") else None,
             captured_at_source=data.get("captured_at_source"),
             face=None if face is None else FaceSummary(**face),
-            checks=tuple(Check(c["name"], Status(c["status"]), c["value"], c["limit"], c["unit"], c["fix"])
-                         for c in data.get("checks", ())),
+            checks=tuple(
+                Check(c["name"], Status(c["status"]), c["value"], c["limit"], c["unit"], c["fix"])
+                for c in data.get("checks", ())
+            ),
             metrics=dict(data.get("metrics", {})),
-            lighting=None if lighting is None else LightingSignature(
+            lighting=None
+            if lighting is None
+            else LightingSignature(
                 skin_lab=tuple(lighting["skin_lab"]),
                 left_minus_right_lightness=lighting["left_minus_right_lightness"],
-                face_in_frame=lighting["face_in_frame"]),
+                face_in_frame=lighting["face_in_frame"],
+            ),
             skin_reference=None if reference is None else SkinReference(dict(reference["red_thresholds"])),
         )
 
@@ -181,16 +192,24 @@ def analyze_photo(
     ipd = face.inter_pupillary_distance_px
     spread_mm = face.spread_px / max(ipd, 1e-9) * CANONICAL_INTER_PUPILLARY_MM
     signature = lighting_signature(aligned, photo_size=(photo.width, photo.height), inter_pupillary_distance_px=ipd)
-    checks = photo_checks(aligned, pose, face.blendshapes, inter_pupillary_distance_px=ipd,
-                          faces_found=detection.faces_found, greyscale=photo.greyscale, landmark_spread_mm=spread_mm)
+    checks = photo_checks(
+        aligned,
+        pose,
+        face.blendshapes,
+        inter_pupillary_distance_px=ipd,
+        faces_found=detection.faces_found,
+        greyscale=photo.greyscale,
+        landmark_spread_mm=spread_mm,
+    )
     captured_at, captured_at_source = photo.captured_at, photo.captured_at_source
     # the detector runs only when a cheap pre-test sees chart-like patches (a few ms instead of ~0.1 s)
     chart_view = search_copy(photo.image) if might_hold_chart(photo.image) else None
     del photo  # let the full-resolution pixels go before the chart detector allocates its working memory
     correction = None if chart_view is None else find_colour_chart(chart_view)
     skin_image = aligned.image if correction is None else correction.apply(aligned.image)
-    metrics, reference = measure_skin(skin_image, aligned.landmarks,
-                                      reference=baseline.skin_reference if baseline is not None else None)
+    metrics, reference = measure_skin(
+        skin_image, aligned.landmarks, reference=baseline.skin_reference if baseline is not None else None
+    )
     metrics |= contour_metrics(aligned.landmarks)
     result = PhotoResult(
         path=label,

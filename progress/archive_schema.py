@@ -29,12 +29,25 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import IO, Any, Final, NoReturn
 
 from PIL import Image, UnidentifiedImageError
 
 from progress.analysis import FaceSummary, PhotoResult
+from progress.archive_fields import (
+    FieldError,
+    decoded,
+    first_line,
+    flag_field,
+    iso_field,
+    json_field,
+    list_field,
+    mapping_field,
+    moment_field,
+    number_field,
+    text_field,
+)
 from progress.errors import ArchiveError, InvalidExportError, InvalidRecordError, UnsafeArchiveError
 from progress.ingest import MAX_FILE_BYTES, MAX_PIXELS
 from progress.quality import Status
@@ -44,10 +57,8 @@ from progress.record_fields import (
     MAX_NAME_LENGTH,
     MAX_NOTES_LENGTH,
     View,
-    checked_bool,
     checked_day,
     checked_session_number,
-    checked_text,
 )
 
 __all__ = [
@@ -79,10 +90,6 @@ MAX_JSON_BYTES: Final = 32 * 1024 * 1024
 MAX_SESSIONS: Final = 10_000
 MAX_ANALYSES: Final = 1_000
 """Analyses per photo."""
-MAX_JSON_DEPTH: Final = 12
-"""Nesting of the free-form parts of a saved analysis."""
-MAX_TEXT: Final = 100_000
-"""Characters in any text inside a saved analysis."""
 
 _SLACK_BYTES = 1024 * 1024
 _MAX_DEFLATE_RATIO = 1032  # the most deflate can shrink anything
@@ -90,11 +97,19 @@ _CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _PHOTO_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "TIFF", "HEIF"})
-_NON_FINITE = frozenset({"nan", "inf", "-inf"})
 _FACE_FIELDS = frozenset(field.name for field in fields(FaceSummary))
 _CHECK_KEYS = frozenset({"name", "status", "value", "limit", "unit", "fix"})
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError,
-               struct.error, OverflowError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    struct.error,
+    OverflowError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +212,9 @@ def read_photo(archive: zipfile.ZipFile, photo: ExportedPhoto) -> bytes:
     """
     data = _read(archive, archive.getinfo(photo.file), MAX_FILE_BYTES)
     if hashlib.sha256(data).hexdigest() != photo.sha256:
-        raise InvalidExportError(f"This client export is damaged: {photo.file} does not match its recorded hash. "
-                                 "Nothing was imported.")
+        raise InvalidExportError(
+            f"This client export is damaged: {photo.file} does not match its recorded hash. Nothing was imported."
+        )
     return data
 
 
@@ -207,8 +223,10 @@ def read_photo(archive: zipfile.ZipFile, photo: ExportedPhoto) -> bytes:
 
 
 def _unsafe(problem: str) -> UnsafeArchiveError:
-    return UnsafeArchiveError(f"This zip file cannot be imported: {problem}. A client export made by progress never "
-                              "looks like this; nothing was imported.")
+    return UnsafeArchiveError(
+        f"This zip file cannot be imported: {problem}. A client export made by progress never "
+        "looks like this; nothing was imported."
+    )
 
 
 def _checked_directory(archive: zipfile.ZipFile, size: int) -> dict[str, zipfile.ZipInfo]:
@@ -222,8 +240,15 @@ def _checked_directory(archive: zipfile.ZipFile, size: int) -> dict[str, zipfile
         name = info.filename
         if name in by_name:
             raise _unsafe(f"the name {name!r:.80} appears twice")
-        if (not name or len(name) > 1024 or name.startswith("/") or "\\" in name or "\x00" in name
-                or _DRIVE.match(name) or ".." in name.split("/")):
+        if (
+            not name
+            or len(name) > 1024
+            or name.startswith("/")
+            or "\\" in name
+            or "\x00" in name
+            or _DRIVE.match(name)
+            or ".." in name.split("/")
+        ):
             raise _unsafe(f"the name {name!r:.80} points outside the export")
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
             raise _unsafe(f"{name!r:.80} is a link")
@@ -257,8 +282,10 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
                     raise _unsafe(f"{info.filename!r:.80} holds more than its directory entry says")
                 chunks.append(chunk)
     except _ZIP_ERRORS as error:
-        raise ArchiveError(f"This client export is damaged and cannot be read ({info.filename!r:.80}: "
-                           f"{_first_line(error)}). Nothing was imported.") from error
+        raise ArchiveError(
+            f"This client export is damaged and cannot be read ({info.filename!r:.80}: "
+            f"{first_line(error)}). Nothing was imported."
+        ) from error
     if read != info.file_size:
         raise _unsafe(f"{info.filename!r:.80} holds less than its directory entry says")
     return b"".join(chunks)
@@ -268,8 +295,10 @@ def _check_photos(archive: zipfile.ZipFile, infos: Mapping[str, zipfile.ZipInfo]
     seen: set[str] = set()
     for photo in (photo for session in export.sessions for photo in session.photos):
         if photo.file not in infos or photo.file in seen:
-            raise InvalidExportError(f"This client export is incomplete: {photo.file!r:.80} is "
-                                     f"{'used twice' if photo.file in seen else 'missing'}. Nothing was imported.")
+            raise InvalidExportError(
+                f"This client export is incomplete: {photo.file!r:.80} is "
+                f"{'used twice' if photo.file in seen else 'missing'}. Nothing was imported."
+            )
         seen.add(photo.file)
         _check_picture(read_photo(archive, photo), photo.file)
 
@@ -286,24 +315,30 @@ def _check_picture(data: bytes, where: str) -> None:
                     if picture.format in ("JPEG", "MPO"):
                         picture.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                     picture.load()
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error, TypeError,
-                IndexError, OverflowError, Image.DecompressionBombError, MemoryError, zlib.error):
+        except (
+            UnidentifiedImageError,
+            OSError,
+            ValueError,
+            SyntaxError,
+            EOFError,
+            struct.error,
+            TypeError,
+            IndexError,
+            OverflowError,
+            Image.DecompressionBombError,
+            MemoryError,
+            zlib.error,
+        ):
             readable = False
     if not readable:
-        raise InvalidExportError(f"This client export cannot be imported: {where!r:.80} is not a photo that can be "
-                                 "read (JPEG, PNG, HEIC, WebP or TIFF). Nothing was imported.")
+        raise InvalidExportError(
+            f"This client export cannot be imported: {where!r:.80} is not a photo that can be "
+            "read (JPEG, PNG, HEIC, WebP or TIFF). Nothing was imported."
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # client.json
-
-
-class _Invalid(Exception):
-    """A schema violation at a place in the document (turned into InvalidExportError)."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        problem = problem.rstrip(".")
-        super().__init__(f"{where}: {problem[:1].lower()}{problem[1:]}")
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -314,9 +349,10 @@ def _parsed_json(raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        problem = "nested too deeply" if isinstance(error, RecursionError) else _first_line(error)
-        raise InvalidExportError(f"This client export is damaged: its client.json is not valid JSON ({problem}). "
-                                 "Nothing was imported.") from error
+        problem = "nested too deeply" if isinstance(error, RecursionError) else first_line(error)
+        raise InvalidExportError(
+            f"This client export is damaged: its client.json is not valid JSON ({problem}). Nothing was imported."
+        ) from error
 
 
 def _export(document: Any) -> ClientExport:
@@ -324,99 +360,116 @@ def _export(document: Any) -> ClientExport:
         raise ArchiveError("This zip file is not a client export of progress.")
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise InvalidExportError("This client export cannot be imported: its version is not a whole number. "
-                                 "Nothing was imported.")
+        raise InvalidExportError(
+            "This client export cannot be imported: its version is not a whole number. Nothing was imported."
+        )
     if version > EXPORT_VERSION:
-        raise ArchiveError("This client export was made by a newer version of progress; update progress to "
-                           "import it.")
+        raise ArchiveError("This client export was made by a newer version of progress; update progress to import it.")
     try:
-        client = _client(_mapping(document.get("client"), "client"))
-        sessions = _sequence(document.get("sessions"), "sessions", MAX_SESSIONS)
-        return ClientExport(client=client, sessions=tuple(
-            _session(_mapping(entry, f"sessions[{index}]"), f"sessions[{index}]")
-            for index, entry in enumerate(sessions)))
-    except _Invalid as error:
-        raise InvalidExportError(f"This client export cannot be imported: in client.json, {error}. "
-                                 "Nothing was imported.") from None
+        client = _client(mapping_field(document.get("client"), "client"))
+        sessions = list_field(document.get("sessions"), "sessions", MAX_SESSIONS)
+        return ClientExport(
+            client=client,
+            sessions=tuple(
+                _session(mapping_field(entry, f"sessions[{index}]"), f"sessions[{index}]")
+                for index, entry in enumerate(sessions)
+            ),
+        )
+    except FieldError as error:
+        raise InvalidExportError(
+            f"This client export cannot be imported: in client.json, {error}. Nothing was imported."
+        ) from None
 
 
 def _client(entry: Mapping[str, Any]) -> ExportedClient:
     birth_year = entry.get("birth_year")
-    if birth_year is not None and (isinstance(birth_year, bool) or not isinstance(birth_year, int)
-                                   or not 1900 <= birth_year <= date.today().year):
-        raise _Invalid("client.birth_year", f"it must be empty or a year from 1900 to this year "
-                                            f"(got {birth_year!r:.40})")
-    metrics = _sequence(entry.get("primary_metrics", []), "client.primary_metrics", 5)
+    if birth_year is not None and (
+        isinstance(birth_year, bool) or not isinstance(birth_year, int) or not 1900 <= birth_year <= date.today().year
+    ):
+        raise FieldError(
+            "client.birth_year", f"it must be empty or a year from 1900 to this year (got {birth_year!r:.40})"
+        )
+    metrics = list_field(entry.get("primary_metrics", []), "client.primary_metrics", 5)
     return ExportedClient(
-        name=_text(entry, "name", "client", MAX_NAME_LENGTH, required=True).strip(),
+        name=text_field(entry, "name", "client", MAX_NAME_LENGTH, required=True).strip(),
         birth_year=birth_year,
-        skin_notes=_text(entry, "skin_notes", "client", MAX_NOTES_LENGTH),
-        consent_clinical=_flag(entry, "consent_clinical", "client"),
-        consent_marketing=_flag(entry, "consent_marketing", "client"),
-        created_at=_moment(entry.get("created_at"), "client.created_at", aware=True),
-        primary_metrics=tuple(_text({"metric": name}, "metric", f"client.primary_metrics[{index}]", 200)
-                              for index, name in enumerate(metrics)),
+        skin_notes=text_field(entry, "skin_notes", "client", MAX_NOTES_LENGTH),
+        consent_clinical=flag_field(entry, "consent_clinical", "client"),
+        consent_marketing=flag_field(entry, "consent_marketing", "client"),
+        created_at=moment_field(entry.get("created_at"), "client.created_at", aware=True),
+        primary_metrics=tuple(
+            text_field({"metric": name}, "metric", f"client.primary_metrics[{index}]", 200)
+            for index, name in enumerate(metrics)
+        ),
     )
 
 
 def _session(entry: Mapping[str, Any], where: str) -> ExportedSession:
     try:
-        day = checked_day(_iso(entry.get("day"), f"{where}.day", date.fromisoformat), "the date")
+        day = checked_day(iso_field(entry.get("day"), f"{where}.day", date.fromisoformat), "the date")
     except InvalidRecordError as error:
-        raise _Invalid(f"{where}.day", str(error)) from None
+        raise FieldError(f"{where}.day", str(error)) from None
     try:
         number = checked_session_number(entry.get("number"))
     except InvalidRecordError as error:
-        raise _Invalid(f"{where}.number", str(error)) from None
-    photos = _sequence(entry.get("photos"), f"{where}.photos", MAX_MEMBERS)
+        raise FieldError(f"{where}.number", str(error)) from None
+    photos = list_field(entry.get("photos"), f"{where}.photos", MAX_MEMBERS)
     return ExportedSession(
-        day=day, number=number,
-        treatment_notes=_text(entry, "treatment_notes", where, MAX_NOTES_LENGTH),
-        capture_notes=_text(entry, "capture_notes", where, MAX_NOTES_LENGTH),
-        photos=tuple(_photo(_mapping(photo, f"{where}.photos[{index}]"), f"{where}.photos[{index}]")
-                     for index, photo in enumerate(photos)))
+        day=day,
+        number=number,
+        treatment_notes=text_field(entry, "treatment_notes", where, MAX_NOTES_LENGTH),
+        capture_notes=text_field(entry, "capture_notes", where, MAX_NOTES_LENGTH),
+        photos=tuple(
+            _photo(mapping_field(photo, f"{where}.photos[{index}]"), f"{where}.photos[{index}]")
+            for index, photo in enumerate(photos)
+        ),
+    )
 
 
 def _photo(entry: Mapping[str, Any], where: str) -> ExportedPhoto:
     sha256 = entry.get("sha256")
     if not isinstance(sha256, str) or not _SHA256.match(sha256):
-        raise _Invalid(f"{where}.sha256", "it must be 64 lowercase hexadecimal digits")
+        raise FieldError(f"{where}.sha256", "it must be 64 lowercase hexadecimal digits")
     view = entry.get("view")
     if view not in tuple(View):
-        raise _Invalid(f"{where}.view", f"it must be one of {', '.join(View)} (got {view!r:.40})")
+        raise FieldError(f"{where}.view", f"it must be one of {', '.join(View)} (got {view!r:.40})")
     captured_at = entry.get("captured_at")
-    analyses = _sequence(entry.get("analyses"), f"{where}.analyses", MAX_ANALYSES)
+    analyses = list_field(entry.get("analyses"), f"{where}.analyses", MAX_ANALYSES)
     return ExportedPhoto(
-        file=_text(entry, "file", where, 1024, required=True),
+        file=text_field(entry, "file", where, 1024, required=True),
         sha256=sha256,
-        filename=_text(entry, "filename", where, MAX_FILENAME_LENGTH),
-        captured_at=None if captured_at is None else _moment(captured_at, f"{where}.captured_at", aware=False),
+        filename=text_field(entry, "filename", where, MAX_FILENAME_LENGTH),
+        captured_at=None if captured_at is None else moment_field(captured_at, f"{where}.captured_at", aware=False),
         view=View(view),
-        excluded=_flag(entry, "excluded", where),
-        excluded_reason=_text(entry, "excluded_reason", where, MAX_NOTES_LENGTH),
+        excluded=flag_field(entry, "excluded", where),
+        excluded_reason=text_field(entry, "excluded_reason", where, MAX_NOTES_LENGTH),
         checks=_checks(entry.get("checks"), f"{where}.checks"),
-        created_at=_moment(entry.get("created_at"), f"{where}.created_at", aware=True),
-        analyses=tuple(_analysis(_mapping(analysis, f"{where}.analyses[{index}]"), f"{where}.analyses[{index}]")
-                       for index, analysis in enumerate(analyses)))
+        created_at=moment_field(entry.get("created_at"), f"{where}.created_at", aware=True),
+        analyses=tuple(
+            _analysis(mapping_field(analysis, f"{where}.analyses[{index}]"), f"{where}.analyses[{index}]")
+            for index, analysis in enumerate(analyses)
+        ),
+    )
 
 
 def _analysis(entry: Mapping[str, Any], where: str) -> ExportedAnalysis:
     return ExportedAnalysis(
-        algorithm_version=_text(entry, "algorithm_version", where, MAX_ALGORITHM_VERSION_LENGTH),
-        result=_result(_mapping(entry.get("result"), f"{where}.result"), f"{where}.result"),
-        created_at=_moment(entry.get("created_at"), f"{where}.created_at", aware=True))
+        algorithm_version=text_field(entry, "algorithm_version", where, MAX_ALGORITHM_VERSION_LENGTH),
+        result=_result(mapping_field(entry.get("result"), f"{where}.result"), f"{where}.result"),
+        created_at=moment_field(entry.get("created_at"), f"{where}.created_at", aware=True),
+    )
 
 
 def _result(result: Mapping[str, Any], where: str) -> Mapping[str, Any]:
     """A saved analysis: the known fields typed, everything else bounded JSON; and it must read back."""
     for key, value in result.items():
-        _json(value, f"{where}.{key}", 1)
+        json_field(value, f"{where}.{key}", 1)
     _result_header(result, where)
     _result_numbers(result, where)
     try:
-        PhotoResult.from_dict(_decoded(result))
+        PhotoResult.from_dict(decoded(result))
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as error:
-        raise _Invalid(where, f"it is not an analysis this version can read ({_first_line(error)})") from None
+        raise FieldError(where, f"it is not an analysis this version can read ({first_line(error)})") from None
     return dict(result)
 
 
@@ -424,152 +477,49 @@ def _result_numbers(result: Mapping[str, Any], where: str) -> None:
     """``face``, ``checks`` and ``metrics`` of a saved analysis."""
     face = result.get("face")
     if face is not None:
-        face = _mapping(face, f"{where}.face")
+        face = mapping_field(face, f"{where}.face")
         if not face.keys() <= _FACE_FIELDS:
-            raise _Invalid(f"{where}.face", f"it may only have the fields {', '.join(sorted(_FACE_FIELDS))}")
+            raise FieldError(f"{where}.face", f"it may only have the fields {', '.join(sorted(_FACE_FIELDS))}")
         for key, value in face.items():
             if value is not None:  # a measure this analysis did not take
-                _number(value, f"{where}.face.{key}")
+                number_field(value, f"{where}.face.{key}")
     _checks(result.get("checks", []), f"{where}.checks")
-    for key, value in _mapping(result.get("metrics", {}), f"{where}.metrics").items():
-        _number(value, f"{where}.metrics.{key}")
+    for key, value in mapping_field(result.get("metrics", {}), f"{where}.metrics").items():
+        number_field(value, f"{where}.metrics.{key}")
 
 
 def _result_header(result: Mapping[str, Any], where: str) -> None:
     """``ok``, ``error``, ``path``, ``captured_at`` and ``captured_at_source`` of a saved analysis."""
     if not isinstance(result.get("ok", True), bool):
-        raise _Invalid(f"{where}.ok", "it must be true or false")
+        raise FieldError(f"{where}.ok", "it must be true or false")
     failure = result.get("error")
     if failure is not None:
-        failure = _mapping(failure, f"{where}.error")
+        failure = mapping_field(failure, f"{where}.error")
         for key in ("type", "message"):
-            _text(failure, key, f"{where}.error", 10_000, required=True)
+            text_field(failure, key, f"{where}.error", 10_000, required=True)
     for key in ("path", "captured_at_source"):
         if result.get(key) is not None:
-            _text(result, key, where, 4096)
+            text_field(result, key, where, 4096)
     if result.get("captured_at") is not None:
-        _moment(result["captured_at"], f"{where}.captured_at", aware=None)
+        moment_field(result["captured_at"], f"{where}.captured_at", aware=None)
 
 
 def _checks(value: Any, where: str) -> tuple[Mapping[str, Any], ...]:
     checks = []
-    for index, entry in enumerate(_sequence(value, where, 1_000)):
-        check = _mapping(entry, f"{where}[{index}]")
+    for index, entry in enumerate(list_field(value, where, 1_000)):
+        check = mapping_field(entry, f"{where}[{index}]")
         for key, item in check.items():
-            _json(item, f"{where}[{index}].{key}", 2)
+            json_field(item, f"{where}[{index}].{key}", 2)
         if not check.keys() >= _CHECK_KEYS:
-            raise _Invalid(f"{where}[{index}]", f"it must have the fields {', '.join(sorted(_CHECK_KEYS))}")
+            raise FieldError(f"{where}[{index}]", f"it must have the fields {', '.join(sorted(_CHECK_KEYS))}")
         if check["status"] not in tuple(Status):
-            raise _Invalid(f"{where}[{index}].status", f"it must be one of {', '.join(Status)} "
-                                                       f"(got {check['status']!r:.40})")
+            raise FieldError(
+                f"{where}[{index}].status", f"it must be one of {', '.join(Status)} (got {check['status']!r:.40})"
+            )
         for key in ("name", "unit", "fix"):
-            _text(check, key, f"{where}[{index}]", 10_000)
+            text_field(check, key, f"{where}[{index}]", 10_000)
         for key in ("value", "limit"):
             if check[key] is not None:
-                _number(check[key], f"{where}[{index}].{key}")
+                number_field(check[key], f"{where}[{index}].{key}")
         checks.append(dict(check))
     return tuple(checks)
-
-
-# -- field helpers -------------------------------------------------------------------------------------------------
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise _Invalid(where, f"it must be an object, not {_kind(value)}")
-    return value
-
-
-def _sequence(value: Any, where: str, limit: int) -> list[Any]:
-    if not isinstance(value, list):
-        raise _Invalid(where, f"it must be a list, not {_kind(value)}")
-    if len(value) > limit:
-        raise _Invalid(where, f"it has {len(value):,} entries (at most {limit:,})")
-    return value
-
-
-def _text(entry: Mapping[str, Any], key: str, where: str, limit: int, *, required: bool = False) -> str:
-    try:
-        return checked_text(entry.get(key), "this field", limit, required=required)
-    except InvalidRecordError as error:
-        raise _Invalid(f"{where}.{key}", str(error)) from None
-
-
-def _flag(entry: Mapping[str, Any], key: str, where: str) -> bool:
-    try:
-        return checked_bool(entry.get(key), "this field")
-    except InvalidRecordError as error:
-        raise _Invalid(f"{where}.{key}", str(error)) from None
-
-
-def _number(value: Any, where: str) -> None:
-    """A finite number, or ``{"$float": "nan" | "inf" | "-inf"}`` (how exports write the others)."""
-    if isinstance(value, dict) and value.keys() == {"$float"} and str(value["$float"]) in _NON_FINITE:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > 1e300:
-        raise _Invalid(where, f"it must be a number (got {value!r:.40})")
-
-
-def _json(value: Any, where: str, depth: int) -> None:
-    """Bounded JSON: not nested deeper than :data:`MAX_JSON_DEPTH`, short texts without NUL, sane numbers,
-    and every ``{"$float": …}`` one of the three non-finite values."""
-    if depth > MAX_JSON_DEPTH:
-        raise _Invalid(where, f"it is nested more than {MAX_JSON_DEPTH} levels deep")
-    if isinstance(value, str):
-        _text({"value": value}, "value", where, MAX_TEXT)
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
-        raise _Invalid(where, "it is a number too large to keep")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _json(item, f"{where}[{index}]", depth + 1)
-    elif isinstance(value, dict):
-        if "$float" in value:
-            _number(value, where)
-        for key, item in value.items():
-            _text({"key": key}, "key", where, 200)
-            _json(item, f"{where}.{key}", depth + 1)
-
-
-def _moment(value: Any, where: str, *, aware: bool | None) -> datetime:
-    """A date and time: when ``aware``, from 1900 to 2199 and back in UTC (naive ones are taken as UTC); when
-    ``aware`` is False, naive (the camera's local time) in any year; when None, either, from 1900 to 2199."""
-    moment: datetime = _iso(value, where, datetime.fromisoformat)
-    if aware is False:  # a camera's clock: any year the store keeps
-        if moment.tzinfo is not None:
-            raise _Invalid(where, "it must be the camera's local time, without a time zone")
-        return moment
-    try:
-        checked_day(moment, "the date")
-    except InvalidRecordError as error:
-        raise _Invalid(where, str(error)) from None
-    if aware:
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment
-
-
-def _iso(value: Any, where: str, parse: Any) -> Any:
-    if not isinstance(value, str) or len(value) > 64:
-        raise _Invalid(where, f"it must be an ISO date (got {value!r:.40})")
-    try:
-        return parse(value)
-    except (ValueError, OverflowError):
-        raise _Invalid(where, f"it must be an ISO date (got {value!r:.40})") from None
-
-
-def _decoded(value: Any) -> Any:
-    if isinstance(value, dict):
-        if value.keys() == {"$float"}:
-            return float(value["$float"])
-        return {key: _decoded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_decoded(item) for item in value]
-    return value
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true or false", type(None): "null"}.get(
-        type(value), "a number")
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]

@@ -31,8 +31,15 @@ __all__ = ["POSE_EXPRESSION_CHECKS", "SHARED_CAPTURES", "clip_results", "clips",
 
 SHARED_CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "captures" / "repeat_sittings"
 """Where the real recordings are: ``../shared/captures/repeat_sittings`` beside the checkout (may be absent)."""
-POSE_EXPRESSION_CHECKS = ("head_yaw", "head_pitch", "expression_smile", "expression_jaw_open",
-                          "expression_brows_raised", "expression_squint", "eyes_open")
+POSE_EXPRESSION_CHECKS = (
+    "head_yaw",
+    "head_pitch",
+    "expression_smile",
+    "expression_jaw_open",
+    "expression_brows_raised",
+    "expression_squint",
+    "eyes_open",
+)
 """A frame counts as a repeat photo only when none of these fails (a talking face: the mouth moves)."""
 _PIPELINE = ("analysis", "align", "chart", "colour", "contour", "ingest", "landmarks", "quality", "regions", "skin")
 

@@ -17,7 +17,7 @@ from functools import cache
 
 from progress.contour import CONTOUR_METRICS
 from progress.metric_spec import FAMILIES, REGIONS, SIDES, Better, Family, MetricSpec
-from progress.skin import SKIN_METRICS
+from progress.skin_specs import SKIN_METRICS
 
 __all__ = [
     "FAMILIES",
@@ -173,8 +173,14 @@ _MEASURES: dict[tuple[str, str], tuple[str, str, PlainScale]] = {
     ("lift", "canthal_tilt"): ("Eye-corner tilt (check measure)", "Tilt of the eye corners, set by bone: if it "
                                "moves, the photos were taken differently.", PlainScale.DEGREES),
 }  # fmt: skip
-_ASYMMETRY = {"landmark": "whole face", "brow": "brows", "eye": "eyes", "cheek": "cheeks", "mouth": "mouth",
-              "jaw": "jaw"}
+_ASYMMETRY = {
+    "landmark": "whole face",
+    "brow": "brows",
+    "eye": "eyes",
+    "cheek": "cheeks",
+    "mouth": "mouth",
+    "jaw": "jaw",
+}
 _REGION_WORDS = {
     "forehead": "forehead", "glabella": "between the brows", "cheek_left": "left cheek",
     "cheek_right": "right cheek", "undereye_left": "under the left eye", "undereye_right": "under the right eye",
@@ -241,6 +247,8 @@ def plain_scale(spec: MetricSpec) -> PlainScale:
 
 def better_words(better: Better) -> str:
     """Which way is better, in words."""
-    return {Better.HIGHER: "higher is better", Better.LOWER: "lower is better",
-            Better.NEITHER: "neither direction is better"}[better]
-
+    return {
+        Better.HIGHER: "higher is better",
+        Better.LOWER: "lower is better",
+        Better.NEITHER: "neither direction is better",
+    }[better]

@@ -44,10 +44,30 @@ __all__ = [
 
 CHART_REFERENCE_SRGB = np.array(
     [
-        [115, 82, 68], [194, 150, 130], [98, 122, 157], [87, 108, 67], [133, 128, 177], [103, 189, 170],
-        [214, 126, 44], [80, 91, 166], [193, 90, 99], [94, 60, 108], [157, 188, 64], [224, 163, 46],
-        [56, 61, 150], [70, 148, 73], [175, 54, 60], [231, 199, 31], [187, 86, 149], [8, 133, 161],
-        [243, 243, 242], [200, 200, 200], [160, 160, 160], [122, 122, 121], [85, 85, 85], [52, 52, 52],
+        [115, 82, 68],
+        [194, 150, 130],
+        [98, 122, 157],
+        [87, 108, 67],
+        [133, 128, 177],
+        [103, 189, 170],
+        [214, 126, 44],
+        [80, 91, 166],
+        [193, 90, 99],
+        [94, 60, 108],
+        [157, 188, 64],
+        [224, 163, 46],
+        [56, 61, 150],
+        [70, 148, 73],
+        [175, 54, 60],
+        [231, 199, 31],
+        [187, 86, 149],
+        [8, 133, 161],
+        [243, 243, 242],
+        [200, 200, 200],
+        [160, 160, 160],
+        [122, 122, 121],
+        [85, 85, 85],
+        [52, 52, 52],
     ],
     dtype=np.uint8,
 )
@@ -195,18 +215,24 @@ def might_hold_chart(image: np.ndarray) -> bool:
     """
     _check_image(image)
     factor = max(1, max(image.shape[:2]) // PRETEST_LONG_SIDE)
-    small = image if factor == 1 else cv2.resize(image, None, fx=1 / factor, fy=1 / factor,
-                                                  interpolation=cv2.INTER_LINEAR)  # 2×2 mean at even factors
+    small = (
+        image if factor == 1 else cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_LINEAR)
+    )  # 2×2 mean at even factors
     kernel = np.ones((3, 3), np.uint8)
     spread = cv2.subtract(cv2.dilate(small, kernel), cv2.erode(small, kernel))
     widest = cv2.max(cv2.max(spread[:, :, 0], spread[:, :, 1]), spread[:, :, 2])  # numpy's max(axis=2) is 20× slower
     uniform = (widest <= _PRETEST_UNIFORM_RANGE).astype(np.uint8)
     _, _, stats, centres = cv2.connectedComponentsWithStats(uniform, connectivity=4)
-    width, height, area = (stats[1:, column].astype(np.float64)
-                           for column in (cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
-    patch = ((area >= _PRETEST_MIN_AREA) & (area <= _PRETEST_MAX_AREA_FRACTION * uniform.size)
-             & (area >= _PRETEST_MIN_FILL * width * height)
-             & (width <= _PRETEST_MAX_ASPECT * height) & (height <= _PRETEST_MAX_ASPECT * width))
+    width, height, area = (
+        stats[1:, column].astype(np.float64) for column in (cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA)
+    )
+    patch = (
+        (area >= _PRETEST_MIN_AREA)
+        & (area <= _PRETEST_MAX_AREA_FRACTION * uniform.size)
+        & (area >= _PRETEST_MIN_FILL * width * height)
+        & (width <= _PRETEST_MAX_ASPECT * height)
+        & (height <= _PRETEST_MAX_ASPECT * width)
+    )
     count = int(patch.sum())
     if count > _PRETEST_MAX_CANDIDATES:
         return True
@@ -215,8 +241,12 @@ def might_hold_chart(image: np.ndarray) -> bool:
     centre, size = centres[1:][patch], area[patch]
     distance = np.linalg.norm(centre[:, None, :] - centre[None, :, :], axis=2)
     ratio = size[:, None] / size[None, :]
-    neighbour = ((distance > 0) & (distance <= _PRETEST_NEIGHBOUR_DISTANCE * np.sqrt(size)[:, None])
-                 & (ratio >= 0.5) & (ratio <= 2.0))
+    neighbour = (
+        (distance > 0)
+        & (distance <= _PRETEST_NEIGHBOUR_DISTANCE * np.sqrt(size)[:, None])
+        & (ratio >= 0.5)
+        & (ratio <= 2.0)
+    )
     gridded = neighbour.sum(axis=1) >= 2
     if int(gridded.sum()) < _PRETEST_MIN_GRIDDED:
         return False
@@ -296,9 +326,7 @@ def _measure_chart(image: np.ndarray) -> np.ndarray | None:
 
 def _fit_matrix(source: np.ndarray, target: np.ndarray) -> np.ndarray | None:
     """Column-vector 3×3 matrix minimising ΔE00 from linear ``source`` (N, 3) to sRGB ``target`` (N, 3)."""
-    model = cv2.ccm.ColorCorrectionModel(
-        source.reshape(-1, 1, 3), target.reshape(-1, 1, 3), cv2.ccm.COLOR_SPACE_SRGB
-    )
+    model = cv2.ccm.ColorCorrectionModel(source.reshape(-1, 1, 3), target.reshape(-1, 1, 3), cv2.ccm.COLOR_SPACE_SRGB)
     model.setLinearization(cv2.ccm.LINEARIZATION_IDENTITY)  # source is already linear
     model.setCcmType(cv2.ccm.CCM_LINEAR)
     model.setDistance(cv2.ccm.DISTANCE_CIE2000)

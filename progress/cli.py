@@ -64,20 +64,39 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--model", type=Path, help="a face_landmarker.task file instead of the bundled one")
     analyze.add_argument("--model-sha256", help="checksum the --model file must match")
     series = commands.add_parser("series", help="a client's progress over their sessions")
-    series.add_argument("photos", nargs="+", type=Path,
-                        help="photos, or folders: a folder of sub-folders is one session per sub-folder; "
-                             "otherwise photos are grouped into sessions by capture date")
-    series.add_argument("--primary", action="append", default=[], metavar="METRIC",
-                        help=f"a primary metric for this client (up to {_MAX_PRIMARY_METRICS}; repeat the option)")
+    series.add_argument(
+        "photos",
+        nargs="+",
+        type=Path,
+        help="photos, or folders: a folder of sub-folders is one session per sub-folder; "
+        "otherwise photos are grouped into sessions by capture date",
+    )
+    series.add_argument(
+        "--primary",
+        action="append",
+        default=[],
+        metavar="METRIC",
+        help=f"a primary metric for this client (up to {_MAX_PRIMARY_METRICS}; repeat the option)",
+    )
     series.add_argument("--all", action="store_true", help="print every metric, not only the primary and changed")
     series.add_argument("--json", type=Path, metavar="FILE", help="write the whole result as JSON")
     series.add_argument("--csv", type=Path, metavar="FILE", help="write one row per metric as CSV")
     series.add_argument("--plot", type=Path, metavar="DIR", help="write a PNG chart per chosen metric")
-    series.add_argument("--plot-metric", action="append", default=[], metavar="METRIC",
-                        help="metrics to chart (default: the primary ones, else those with a clear change)")
+    series.add_argument(
+        "--plot-metric",
+        action="append",
+        default=[],
+        metavar="METRIC",
+        help="metrics to chart (default: the primary ones, else those with a clear change)",
+    )
     report = commands.add_parser("report", help="a PDF progress report to hand to the client")
-    report.add_argument("photos", nargs="+", type=Path, metavar="CLIENT_OR_PATH",
-                        help="a client's name or code in the practice records, or photos / session folders")
+    report.add_argument(
+        "photos",
+        nargs="+",
+        type=Path,
+        metavar="CLIENT_OR_PATH",
+        help="a client's name or code in the practice records, or photos / session folders",
+    )
     report.add_argument("--out", type=Path, required=True, help="the PDF to write")
     report.add_argument("--client", default="", help="the client's name or code (default: the folder's name)")
     report.add_argument("--practice", default="", help="the practice's name")
@@ -93,8 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("cleanup", help="remove photo files no record refers to (left by a crash)")
     metrics = commands.add_parser("metrics", help="print the metric catalogue")
     metrics.add_argument("--json", action="store_true", help="print the catalogue as JSON")
-    metrics.add_argument("--markdown", action="store_true",
-                         help="print the plain words of every metric as the table in docs/metrics.md")
+    metrics.add_argument(
+        "--markdown", action="store_true", help="print the plain words of every metric as the table in docs/metrics.md"
+    )
     return parser
 
 
@@ -130,8 +150,7 @@ def _analyzed_series(arguments: argparse.Namespace) -> tuple[SeriesResult, bool]
     return analyze_series(sessions, primary=arguments.primary), all(r.ok for r in results)
 
 
-def _analyze_once(paths: Sequence[Path], labels: Sequence[str] | None, landmarker: FaceLandmarker
-                  ) -> list[PhotoResult]:
+def _analyze_once(paths: Sequence[Path], labels: Sequence[str] | None, landmarker: FaceLandmarker) -> list[PhotoResult]:
     """Every photo analysed once: the client's baseline (the first usable photo of the first session, the sessions
     ordered by the capture dates read from the files' headers) first, then the others against it, so their skin
     is measured with the baseline's constants straight away and :func:`with_baseline` has nothing to measure again.
@@ -212,8 +231,9 @@ def _records(arguments: argparse.Namespace, out: TextIO) -> int:
             print(f"imported {client.name}", file=out)
         else:
             report = store.cleanup_orphans()
-            print(f"removed {len(report.removed_files)} files no record refers to ({report.freed_bytes} bytes)",
-                  file=out)
+            print(
+                f"removed {len(report.removed_files)} files no record refers to ({report.freed_bytes} bytes)", file=out
+            )
     return 0
 
 
@@ -221,8 +241,9 @@ def _client(store: Store, name: str) -> ClientRecord:
     """The one client whose name or code is ``name``."""
     matches = [client for client in store.list_clients(name) if client.name == name]
     if len(matches) != 1:
-        raise NotFoundError(f"No single client is called {name!r} in {store.url} "
-                            f"({len(matches)} found): use the exact name or code.")
+        raise NotFoundError(
+            f"No single client is called {name!r} in {store.url} ({len(matches)} found): use the exact name or code."
+        )
     return matches[0]
 
 
@@ -247,8 +268,9 @@ def _charted(series: SeriesResult) -> list[str]:
     from progress.series import Verdict
 
     primary = [name for name, m in series.metrics.items() if m.primary]
-    changed = [name for name, m in series.metrics.items()
-               if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)]
+    changed = [
+        name for name, m in series.metrics.items() if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)
+    ]
     return primary or changed
 
 
@@ -303,11 +325,22 @@ def _metrics(arguments: argparse.Namespace, out: TextIO) -> int:
 
     entries = list(registry().values())
     rows = [
-        {"name": m.name, "family": m.family, "region": m.region, "unit": m.unit, "better": str(m.better),
-         "depends_on": list(m.depends_on), "not_invariant_to": list(m.not_invariant_to), "description": m.description,
-         "negative_control": m.negative_control, "label": e.words.label, "meaning": e.words.meaning,
-         "plain_unit": str(e.words.scale)}
-        for e in entries for m in (e.spec,)
+        {
+            "name": m.name,
+            "family": m.family,
+            "region": m.region,
+            "unit": m.unit,
+            "better": str(m.better),
+            "depends_on": list(m.depends_on),
+            "not_invariant_to": list(m.not_invariant_to),
+            "description": m.description,
+            "negative_control": m.negative_control,
+            "label": e.words.label,
+            "meaning": e.words.meaning,
+            "plain_unit": str(e.words.scale),
+        }
+        for e in entries
+        for m in (e.spec,)
     ]
     if arguments.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1), file=out)

@@ -127,15 +127,29 @@ def delta_e_2000(lab: np.ndarray, reference: np.ndarray) -> np.ndarray:
     hue_sum = h1p + h2p
     mean_hp = np.where(np.abs(h1p - h2p) > 180, np.where(hue_sum < 360, hue_sum + 360, hue_sum - 360), hue_sum) / 2
     mean_hp = np.where(c1p * c2p == 0, hue_sum, mean_hp)
-    t = (1 - 0.17 * np.cos(np.radians(mean_hp - 30)) + 0.24 * np.cos(np.radians(2 * mean_hp))
-         + 0.32 * np.cos(np.radians(3 * mean_hp + 6)) - 0.20 * np.cos(np.radians(4 * mean_hp - 63)))
+    t = (
+        1
+        - 0.17 * np.cos(np.radians(mean_hp - 30))
+        + 0.24 * np.cos(np.radians(2 * mean_hp))
+        + 0.32 * np.cos(np.radians(3 * mean_hp + 6))
+        - 0.20 * np.cos(np.radians(4 * mean_hp - 63))
+    )
     s_l = 1 + 0.015 * (mean_l - 50) ** 2 / np.sqrt(20 + (mean_l - 50) ** 2)
     s_c = 1 + 0.045 * mean_cp
     s_h = 1 + 0.015 * mean_cp * t
-    rotation = -2 * np.sqrt(mean_cp**7 / (mean_cp**7 + 25.0**7)) * np.sin(
-        np.radians(60 * np.exp(-(((mean_hp - 275) / 25) ** 2))))
-    return np.asarray(np.sqrt((delta_l / s_l) ** 2 + (delta_c / s_c) ** 2 + (delta_h / s_h) ** 2
-                              + rotation * (delta_c / s_c) * (delta_h / s_h)))
+    rotation = (
+        -2
+        * np.sqrt(mean_cp**7 / (mean_cp**7 + 25.0**7))
+        * np.sin(np.radians(60 * np.exp(-(((mean_hp - 275) / 25) ** 2))))
+    )
+    return np.asarray(
+        np.sqrt(
+            (delta_l / s_l) ** 2
+            + (delta_c / s_c) ** 2
+            + (delta_h / s_h) ** 2
+            + rotation * (delta_c / s_c) * (delta_h / s_h)
+        )
+    )
 
 
 def individual_typology_angle(lightness: float, b_star: float) -> float:

@@ -16,8 +16,16 @@ from progress.catalogue import label
 from progress.series import MetricSeries, SeriesResult, Verdict
 from progress.wording import change_amount, change_sentence, series_reason, usable_sessions
 
-__all__ = ["CONCERNS", "Concern", "ConcernSummary", "Status", "chart_title", "concern_of", "concern_summaries",
-           "metrics_to_show"]
+__all__ = [
+    "CONCERNS",
+    "Concern",
+    "ConcernSummary",
+    "Status",
+    "chart_title",
+    "concern_of",
+    "concern_summaries",
+    "metrics_to_show",
+]
 
 
 class Status(StrEnum):
@@ -119,30 +127,43 @@ def _summary(series: SeriesResult, concern: Concern) -> ConcernSummary:
     worse = [m for m in judged if m.verdict is Verdict.WORSENED]
     if improved and not worse:
         lead = _clearest(improved)
-        reason = (f"{_share(len(improved), len(judged))} improved by more than the day-to-day variation"
-                  if len(judged) > 1 else "the change is larger than the day-to-day variation of the photos")
+        reason = (
+            f"{_share(len(improved), len(judged))} improved by more than the day-to-day variation"
+            if len(judged) > 1
+            else "the change is larger than the day-to-day variation of the photos"
+        )
         detail = change_sentence(lead, beyond_noise=True)
         return ConcernSummary(concern, Status.IMPROVED, reason, detail, lead.spec.name)
     if worse and not improved:
         lead = _clearest(worse)
-        reason = (f"{_share(len(worse), len(judged))} moved the wrong way by more than the day-to-day variation"
-                  if len(judged) > 1 else "the change is larger than the day-to-day variation")
+        reason = (
+            f"{_share(len(worse), len(judged))} moved the wrong way by more than the day-to-day variation"
+            if len(judged) > 1
+            else "the change is larger than the day-to-day variation"
+        )
         detail = change_sentence(lead, beyond_noise=True)
         return ConcernSummary(concern, Status.WORSE, reason, detail, lead.spec.name)
     lead = _clearest(judged)
-    reason = ("some of its measures improved and others moved the wrong way" if improved
-              else "the changes are within the day-to-day variation of the photos")
+    reason = (
+        "some of its measures improved and others moved the wrong way"
+        if improved
+        else "the changes are within the day-to-day variation of the photos"
+    )
     detail = change_sentence(lead, beyond_noise=False) if change_amount(lead) is not None and not improved else ""
     return ConcernSummary(concern, Status.NO_CLEAR_CHANGE, reason, detail, lead.spec.name)
 
 
 def _share(count: int, total: int) -> str:
-    return "both its measures" if count == total == 2 else ("all its measures" if count == total
-                                                             else f"{count} of its {total} measures")
+    return (
+        "both its measures"
+        if count == total == 2
+        else ("all its measures" if count == total else f"{count} of its {total} measures")
+    )
 
 
 def _clearest(metrics: Sequence[MetricSeries]) -> MetricSeries:
     """The metric whose change is largest compared with its noise (primary metrics first)."""
+
     def strength(metric: MetricSeries) -> tuple[bool, float]:
         mdc = metric.minimal_detectable_change
         usable = math.isfinite(mdc) and mdc > 0 and math.isfinite(metric.change)
@@ -172,4 +193,3 @@ def concern_of(metric_name: str) -> Concern | None:
 def chart_title(metric: MetricSeries) -> str:
     """The plain title of a metric's chart."""
     return label(metric.spec)
-

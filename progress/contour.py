@@ -77,8 +77,36 @@ _CHEEK_APEX = {_RIGHT: 50, _LEFT: 280}
 _MOUTH_CORNER = {_RIGHT: 61, _LEFT: 291}
 _LIP_MIDLINE = (13, 14)
 _CANTHI = (33, 133, 362, 263)
-_MIDLINE = (0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 94, 151, 152, 164, 168, 175, 195, 197,
-            199, 200)
+_MIDLINE = (
+    0,
+    1,
+    2,
+    4,
+    5,
+    6,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    94,
+    151,
+    152,
+    164,
+    168,
+    175,
+    195,
+    197,
+    199,
+    200,
+)
 """The 28 vertices on the canonical face's plane of symmetry (``docs/metrics.md``, "Symmetry")."""
 
 _SYMMETRY_GROUPS: dict[str, tuple[int, ...]] = {
@@ -108,12 +136,22 @@ _WIDTH_NUISANCES = ("camera distance (perspective)", "hair, beard or side light 
 _GAZE = ("gaze (the iris centre moves with the eyes)",)
 
 
-def _paired(family: str, measure: str, unit: str, better: Better, checks: tuple[str, ...], description: str,
-            not_invariant_to: tuple[str, ...], *, negative_control: bool = False) -> tuple[MetricSpec, MetricSpec]:
+def _paired(
+    family: str,
+    measure: str,
+    unit: str,
+    better: Better,
+    checks: tuple[str, ...],
+    description: str,
+    not_invariant_to: tuple[str, ...],
+    *,
+    negative_control: bool = False,
+) -> tuple[MetricSpec, MetricSpec]:
     def spec(side: str) -> MetricSpec:
         name = f"{family}.{measure}.{side}"
-        return MetricSpec(name, family, side, unit, better, checks, description, not_invariant_to,
-                          negative_control=negative_control)
+        return MetricSpec(
+            name, family, side, unit, better, checks, description, not_invariant_to, negative_control=negative_control
+        )
 
     return spec(_LEFT), spec(_RIGHT)
 
@@ -122,8 +160,12 @@ def _specs() -> tuple[MetricSpec, ...]:
     width_checks = (*_POSE, *_DISTANCE, *_LOWER_FACE_EXPRESSION)
     profile = tuple(
         MetricSpec(
-            f"contour.width_profile_{round(level * 100):02d}", "contour", None, "IPD",
-            Better.LOWER if level > 0.5 else Better.NEITHER, width_checks,
+            f"contour.width_profile_{round(level * 100):02d}",
+            "contour",
+            None,
+            "IPD",
+            Better.LOWER if level > 0.5 else Better.NEITHER,
+            width_checks,
             f"horizontal width of the face oval {level:.0%} of the way from cheekbone level to menton, / IPD"
             + ("" if level > 0.5 else " (mid-face: no treatment claim either way)"),
             _WIDTH_NUISANCES,
@@ -131,8 +173,18 @@ def _specs() -> tuple[MetricSpec, ...]:
         for level in WIDTH_PROFILE_LEVELS
     )
     asymmetry = (
-        ("landmark", "all 225 mirror pairs", ("expression_smile", "expression_jaw_open", "expression_brows_raised",
-                                              "expression_squint", "eyes_open", *_MOUTH_SHAPE)),
+        (
+            "landmark",
+            "all 225 mirror pairs",
+            (
+                "expression_smile",
+                "expression_jaw_open",
+                "expression_brows_raised",
+                "expression_squint",
+                "eyes_open",
+                *_MOUTH_SHAPE,
+            ),
+        ),
         ("brow", "brow contour pairs", ("expression_brows_raised", "expression_squint")),
         ("eye", "lid, canthus and iris pairs", ("eyes_open", "expression_squint", "expression_smile")),
         ("cheek", "cheek and malar pairs", ("expression_smile", "expression_squint", *_MOUTH_SHAPE)),
@@ -140,52 +192,145 @@ def _specs() -> tuple[MetricSpec, ...]:
         ("jaw", "lower face-oval pairs", ("expression_jaw_open", "expression_smile", *_MOUTH_SHAPE)),
     )
     return (
-        MetricSpec("contour.jaw_to_cheek_ratio", "contour", None, "ratio", Better.LOWER, width_checks,
-                   "jaw-to-cheek width ratio |172–397| / |234–454| (bigonial / bizygomatic); lower = slimmer jaw",
-                   _WIDTH_NUISANCES),
+        MetricSpec(
+            "contour.jaw_to_cheek_ratio",
+            "contour",
+            None,
+            "ratio",
+            Better.LOWER,
+            width_checks,
+            "jaw-to-cheek width ratio |172–397| / |234–454| (bigonial / bizygomatic); lower = slimmer jaw",
+            _WIDTH_NUISANCES,
+        ),
         *profile,
-        MetricSpec("contour.lower_face_width_index", "contour", None, "ratio", Better.LOWER, width_checks,
-                   "mean face-oval width over the lower half of the profile (mouth to chin) / |234–454|",
-                   _WIDTH_NUISANCES),
-        *_paired("contour", "jawline_angle", "degrees", Better.NEITHER, width_checks,
-                 "angle at the gonion proxy 172/397 between the zygion 234/454 and the menton 152 "
-                 "(descriptive: no treatment claim either way)", _WIDTH_NUISANCES),
-        *_paired("contour", "jowl_index", "IPD", Better.LOWER, width_checks,
-                 "mean outward bulge of the jaw-line points 136, 150, 149, 176, 148 (365, 379, 378, 400, 377) "
-                 "beyond the line gonion→menton, / IPD", _WIDTH_NUISANCES),
-        MetricSpec("contour.lower_face_area", "contour", None, "IPD²", Better.LOWER, width_checks,
-                   "area of the face oval below the eye line (mean height of the four canthi), / IPD²",
-                   _WIDTH_NUISANCES),
-        MetricSpec("contour.bizygomatic_width", "contour", None, "IPD", Better.NEITHER, (*_POSE, *_DISTANCE),
-                   "negative control: cheekbone width |234–454| / IPD is skeletal and should not change with "
-                   "treatment; a change means a measurement problem (camera distance, hair, pose)",
-                   _WIDTH_NUISANCES, negative_control=True),
-        *_paired("lift", "brow_height", "IPD", Better.HIGHER,
-                 (*_POSE, *_DISTANCE, "expression_brows_raised", "expression_squint"),
-                 "height of the upper brow contour above the iris centre, at the pupil's x, / IPD",
-                 (*_GAZE, "camera distance (perspective: 3 % from 1 m to 50 cm)")),
-        *_paired("lift", "brow_tail_height", "IPD", Better.HIGHER,
-                 (*_POSE, "expression_brows_raised", "expression_squint"),
-                 "height of the brow tail 70/300 above the lateral canthus 33/263, / IPD", ()),
-        *_paired("lift", "palpebral_fissure_height", "IPD", Better.HIGHER,
-                 (*_POSE, "eyes_open", "expression_squint", "expression_smile", "expression_brows_raised"),
-                 "upper-lid to lower-lid distance at the pupil's x (MRD1 + MRD2), / IPD", ()),
-        *_paired("lift", "malar_height", "IPD", Better.HIGHER,
-                 (*_POSE, "expression_smile", "expression_squint", *_MOUTH_SHAPE),
-                 "height of the lateral malar point 116/345 relative to the pupil line, / IPD (negative: below)",
-                 _GAZE),
-        *_paired("lift", "cheek_apex_height", "IPD", Better.HIGHER,
-                 (*_POSE, "expression_smile", "expression_squint", "expression_jaw_open", *_MOUTH_SHAPE),
-                 "height of the cheek apex 50/280 relative to the pupil line, / IPD (negative: below)", _GAZE),
-        *_paired("lift", "mouth_corner_height", "IPD", Better.HIGHER, (*_POSE, *_LOWER_FACE_EXPRESSION),
-                 "height of the mouth corner 61/291 above the lip midline (mean of 13, 14), / IPD", ()),
-        *_paired("lift", "canthal_tilt", "degrees", Better.NEITHER, (*_POSE, "expression_squint", "expression_smile"),
-                 "negative control: angle of the lateral canthus above the medial one (33→133, 263→362); "
-                 "largely skeletal, a change means a measurement problem", (), negative_control=True),
+        MetricSpec(
+            "contour.lower_face_width_index",
+            "contour",
+            None,
+            "ratio",
+            Better.LOWER,
+            width_checks,
+            "mean face-oval width over the lower half of the profile (mouth to chin) / |234–454|",
+            _WIDTH_NUISANCES,
+        ),
+        *_paired(
+            "contour",
+            "jawline_angle",
+            "degrees",
+            Better.NEITHER,
+            width_checks,
+            "angle at the gonion proxy 172/397 between the zygion 234/454 and the menton 152 "
+            "(descriptive: no treatment claim either way)",
+            _WIDTH_NUISANCES,
+        ),
+        *_paired(
+            "contour",
+            "jowl_index",
+            "IPD",
+            Better.LOWER,
+            width_checks,
+            "mean outward bulge of the jaw-line points 136, 150, 149, 176, 148 (365, 379, 378, 400, 377) "
+            "beyond the line gonion→menton, / IPD",
+            _WIDTH_NUISANCES,
+        ),
+        MetricSpec(
+            "contour.lower_face_area",
+            "contour",
+            None,
+            "IPD²",
+            Better.LOWER,
+            width_checks,
+            "area of the face oval below the eye line (mean height of the four canthi), / IPD²",
+            _WIDTH_NUISANCES,
+        ),
+        MetricSpec(
+            "contour.bizygomatic_width",
+            "contour",
+            None,
+            "IPD",
+            Better.NEITHER,
+            (*_POSE, *_DISTANCE),
+            "negative control: cheekbone width |234–454| / IPD is skeletal and should not change with "
+            "treatment; a change means a measurement problem (camera distance, hair, pose)",
+            _WIDTH_NUISANCES,
+            negative_control=True,
+        ),
+        *_paired(
+            "lift",
+            "brow_height",
+            "IPD",
+            Better.HIGHER,
+            (*_POSE, *_DISTANCE, "expression_brows_raised", "expression_squint"),
+            "height of the upper brow contour above the iris centre, at the pupil's x, / IPD",
+            (*_GAZE, "camera distance (perspective: 3 % from 1 m to 50 cm)"),
+        ),
+        *_paired(
+            "lift",
+            "brow_tail_height",
+            "IPD",
+            Better.HIGHER,
+            (*_POSE, "expression_brows_raised", "expression_squint"),
+            "height of the brow tail 70/300 above the lateral canthus 33/263, / IPD",
+            (),
+        ),
+        *_paired(
+            "lift",
+            "palpebral_fissure_height",
+            "IPD",
+            Better.HIGHER,
+            (*_POSE, "eyes_open", "expression_squint", "expression_smile", "expression_brows_raised"),
+            "upper-lid to lower-lid distance at the pupil's x (MRD1 + MRD2), / IPD",
+            (),
+        ),
+        *_paired(
+            "lift",
+            "malar_height",
+            "IPD",
+            Better.HIGHER,
+            (*_POSE, "expression_smile", "expression_squint", *_MOUTH_SHAPE),
+            "height of the lateral malar point 116/345 relative to the pupil line, / IPD (negative: below)",
+            _GAZE,
+        ),
+        *_paired(
+            "lift",
+            "cheek_apex_height",
+            "IPD",
+            Better.HIGHER,
+            (*_POSE, "expression_smile", "expression_squint", "expression_jaw_open", *_MOUTH_SHAPE),
+            "height of the cheek apex 50/280 relative to the pupil line, / IPD (negative: below)",
+            _GAZE,
+        ),
+        *_paired(
+            "lift",
+            "mouth_corner_height",
+            "IPD",
+            Better.HIGHER,
+            (*_POSE, *_LOWER_FACE_EXPRESSION),
+            "height of the mouth corner 61/291 above the lip midline (mean of 13, 14), / IPD",
+            (),
+        ),
+        *_paired(
+            "lift",
+            "canthal_tilt",
+            "degrees",
+            Better.NEITHER,
+            (*_POSE, "expression_squint", "expression_smile"),
+            "negative control: angle of the lateral canthus above the medial one (33→133, 263→362); "
+            "largely skeletal, a change means a measurement problem",
+            (),
+            negative_control=True,
+        ),
         *(
-            MetricSpec(f"symmetry.{name}_asymmetry", "symmetry", None, "IPD", Better.LOWER, (*_POSE, *checks),
-                       f"RMS distance between each point and its mirrored partner about the fitted midline, "
-                       f"{what}, / IPD", ("residual yaw at close range (perspective)",))
+            MetricSpec(
+                f"symmetry.{name}_asymmetry",
+                "symmetry",
+                None,
+                "IPD",
+                Better.LOWER,
+                (*_POSE, *checks),
+                f"RMS distance between each point and its mirrored partner about the fitted midline, {what}, / IPD",
+                ("residual yaw at close range (perspective)",),
+            )
             for name, what, checks in asymmetry
         ),
     )
@@ -340,8 +485,10 @@ def _contour(frontal: np.ndarray, ipd: float) -> dict[str, float]:
     eye_line = float(frontal[list(_CANTHI), 1].mean())
     values = {
         "contour.jaw_to_cheek_ratio": bigonial / bizygomatic,
-        **{f"contour.width_profile_{round(level * 100):02d}": float(width) / ipd
-           for level, width in zip(WIDTH_PROFILE_LEVELS, widths, strict=True)},
+        **{
+            f"contour.width_profile_{round(level * 100):02d}": float(width) / ipd
+            for level, width in zip(WIDTH_PROFILE_LEVELS, widths, strict=True)
+        },
         "contour.lower_face_width_index": float(widths[list(_LOWER_HALF)].mean()) / bizygomatic,
         "contour.lower_face_area": polygon_area_below(oval, eye_line) / ipd**2,
         "contour.bizygomatic_width": bizygomatic / ipd,
@@ -379,7 +526,8 @@ def _lift(frontal: np.ndarray, ipd: float) -> dict[str, float]:
             f"lift.cheek_apex_height.{side}": above_pupil_line(frontal[_CHEEK_APEX[side]]),
             f"lift.mouth_corner_height.{side}": float(frontal[_MOUTH_CORNER[side], 1] - lip_midline) / ipd,
             f"lift.canthal_tilt.{side}": math.degrees(
-                math.atan2(float(lateral[1] - medial[1]), abs(float(lateral[0] - medial[0])))),
+                math.atan2(float(lateral[1] - medial[1]), abs(float(lateral[0] - medial[0])))
+            ),
         }
     return values
 

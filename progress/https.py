@@ -25,8 +25,15 @@ from pathlib import Path
 
 from progress.errors import ProgressError
 
-__all__ = ["Certificate", "CertificateError", "default_folder", "local_names", "main", "make_certificate",
-           "serve_command"]
+__all__ = [
+    "Certificate",
+    "CertificateError",
+    "default_folder",
+    "local_names",
+    "main",
+    "make_certificate",
+    "serve_command",
+]
 
 VALID_DAYS = 825
 """Apple platforms refuse TLS server certificates valid for longer."""
@@ -100,17 +107,36 @@ def make_certificate(folder: Path, names: Sequence[str], *, days: int = VALID_DA
     """
     openssl = shutil.which("openssl")
     if openssl is None:
-        raise CertificateError("The openssl command is needed to make the certificate: install it "
-                               "(apt-get install openssl) and run this again.")
+        raise CertificateError(
+            "The openssl command is needed to make the certificate: install it "
+            "(apt-get install openssl) and run this again."
+        )
     folder.mkdir(parents=True, exist_ok=True)
     certificate, key = folder / "cert.pem", folder / "key.pem"
     command = [
-        openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", str(days),
-        "-subj", "/CN=progress practice computer", "-keyout", str(key), "-out", str(certificate),
-        "-addext", f"subjectAltName={_subject_alt_names(names)}",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
-        "-addext", "extendedKeyUsage=serverAuth",
+        openssl,
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-sha256",
+        "-days",
+        str(days),
+        "-subj",
+        "/CN=progress practice computer",
+        "-keyout",
+        str(key),
+        "-out",
+        str(certificate),
+        "-addext",
+        f"subjectAltName={_subject_alt_names(names)}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+        "-addext",
+        "extendedKeyUsage=serverAuth",
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -121,8 +147,10 @@ def make_certificate(folder: Path, names: Sequence[str], *, days: int = VALID_DA
 
 def serve_command(certificate: Certificate, *, port: int = 8501) -> str:
     """The command that serves the app to the practice network over HTTPS with ``certificate``."""
-    return (f"streamlit run app.py --server.address 0.0.0.0 --server.port {port} "
-            f"--server.sslCertFile {certificate.certificate} --server.sslKeyFile {certificate.key}")
+    return (
+        f"streamlit run app.py --server.address 0.0.0.0 --server.port {port} "
+        f"--server.sslCertFile {certificate.certificate} --server.sslKeyFile {certificate.key}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -371,9 +371,7 @@ def _too_large_message(size_bytes: int | None, pixels: int | None = None) -> str
             "Send the camera's original photo, not a scan or a montage."
         )
     if size_bytes is not None:
-        return (
-            f"The file is too large: {size_bytes / 2**20:.0f} MB (the limit is {MAX_FILE_BYTES / 2**20:.0f} MB)."
-        )
+        return f"The file is too large: {size_bytes / 2**20:.0f} MB (the limit is {MAX_FILE_BYTES / 2**20:.0f} MB)."
     return f"The photo is too large (over {MAX_PIXELS / 1e6:.0f} megapixels)."
 
 

@@ -131,7 +131,9 @@ def _mirror_variant(variant: Variant) -> Variant:
 
 
 DEFAULT_PLAN = MeasuringPlan(
-    zoom=0.35, variants=((2.0, 1.0, (0.25, 0.25)), (-2.0, 1.0, (-0.25, 0.25))), refine=True,
+    zoom=0.35,
+    variants=((2.0, 1.0, (0.25, 0.25)), (-2.0, 1.0, (-0.25, 0.25))),
+    refine=True,
     averaging=Averaging.ROBUST_MEAN,
 )
 """Chosen on real faces (``benchmarks/landmarks.py``, issue 13): one unperturbed frame placed by the search, then
@@ -226,8 +228,12 @@ def mirror_face(face: Face, width: int) -> Face:
     """
     landmarks = face.landmarks[list(MIRROR_PERMUTATION)].copy()
     landmarks[:, 0] = (width - 1) - landmarks[:, 0]
-    return Face(landmarks, {_swap_sides(name): score for name, score in face.blendshapes.items()},
-                face.transformation_matrix, face.spread_px)
+    return Face(
+        landmarks,
+        {_swap_sides(name): score for name, score in face.blendshapes.items()},
+        face.transformation_matrix,
+        face.spread_px,
+    )
 
 
 class FaceLandmarker:
@@ -242,8 +248,13 @@ class FaceLandmarker:
         plan: Where the measuring passes look (:data:`DEFAULT_PLAN`; benchmarks compare others).
     """
 
-    def __init__(self, model_path: Path | str | None = None, *, expected_sha256: str | None = None,
-                 plan: MeasuringPlan = DEFAULT_PLAN) -> None:
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        *,
+        expected_sha256: str | None = None,
+        plan: MeasuringPlan = DEFAULT_PLAN,
+    ) -> None:
         model = read_model(Path(model_path) if model_path else None, expected_sha256=expected_sha256)
         block_usage_upload()
         options = mp_vision.FaceLandmarkerOptions(
@@ -327,8 +338,14 @@ class FaceLandmarker:
         found = self._detect_all(reduced, to_photo)
         return _paired(found, self._detect_all(reduced, to_photo, mirrored=True)) if mirror else found
 
-    def _passes(self, window: tuple[np.ndarray, np.ndarray], placement: np.ndarray, variants: tuple[Variant, ...],
-                plan: MeasuringPlan, photo_width: int) -> list[Face]:
+    def _passes(
+        self,
+        window: tuple[np.ndarray, np.ndarray],
+        placement: np.ndarray,
+        variants: tuple[Variant, ...],
+        plan: MeasuringPlan,
+        photo_width: int,
+    ) -> list[Face]:
         """The measuring passes: the face warped into one frame per variant (and each frame mirrored).
 
         Args:

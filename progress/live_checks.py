@@ -83,9 +83,14 @@ EYE_DISTANCE_CM = 6.3
 
 
 EXPRESSION_CHECKS = {
-    "smile": "expression_smile", "jaw_open": "expression_jaw_open", "brows_raised": "expression_brows_raised",
-    "squint": "expression_squint", "eyes_closed": "eyes_open", "mouth_sideways": "expression_mouth_sideways",
-    "pucker": "expression_pucker", "cheek_puff": "expression_cheek_puff",
+    "smile": "expression_smile",
+    "jaw_open": "expression_jaw_open",
+    "brows_raised": "expression_brows_raised",
+    "squint": "expression_squint",
+    "eyes_closed": "eyes_open",
+    "mouth_sideways": "expression_mouth_sideways",
+    "pucker": "expression_pucker",
+    "cheek_puff": "expression_cheek_puff",
 }
 """Live measure → the server's check (:func:`progress.quality.expression_checks`) it reproduces."""
 
@@ -136,8 +141,9 @@ class CapturedPhoto:
     height: int
 
 
-def component_settings(baseline: PhotoResult | None, ghost: GhostPlacement | None, *,
-                       shots_per_session: int = SHOTS_PER_SESSION) -> dict[str, Any]:
+def component_settings(
+    baseline: PhotoResult | None, ghost: GhostPlacement | None, *, shots_per_session: int = SHOTS_PER_SESSION
+) -> dict[str, Any]:
     """Everything the component's checks are decided with, as JSON-ready values.
 
     Args:
@@ -184,7 +190,9 @@ def component_settings(baseline: PhotoResult | None, ghost: GhostPlacement | Non
             "field_of_view_deg": ASSUMED_FIELD_OF_VIEW_DEG,
             "eye_distance_cm": EYE_DISTANCE_CM,
         },
-        "baseline": None if face_in_frame is None else {
+        "baseline": None
+        if face_in_frame is None
+        else {
             "face_in_frame": face_in_frame,
             "eye_x": ghost.eye_x if ghost else None,
             "eye_y": ghost.eye_y if ghost else None,
@@ -283,8 +291,7 @@ def reference_cases(landmarks: np.ndarray) -> dict[str, Any]:
         rotation = _rotation(yaw, pitch, roll)
         turned = (landmarks - centre) @ rotation.T + centre
         pose = head_pose(turned)
-        poses.append({"landmarks": turned.tolist(),
-                      "expected": [pose.yaw_deg, pose.pitch_deg, pose.roll_deg]})
+        poses.append({"landmarks": turned.tolist(), "expected": [pose.yaw_deg, pose.pitch_deg, pose.roll_deg]})
     thresholds = settings["thresholds"]
     limits = []
     for name, limit in thresholds.items():
@@ -296,10 +303,19 @@ def reference_cases(landmarks: np.ndarray) -> dict[str, Any]:
     for _ in range(40):
         scores = {name: float(generator.uniform(0.0, generator.choice([0.2, 0.5, 1.0]))) for name in _BLENDSHAPE_NAMES}
         checks = {check.name: check for check in quality.expression_checks(scores)}
-        expressions.append({"scores": scores, "expected": {
-            live: {"value": checks[server].value, "limit": checks[server].limit,
-                   "passes": checks[server].status is quality.Status.PASS}
-            for live, server in EXPRESSION_CHECKS.items()}})
+        expressions.append(
+            {
+                "scores": scores,
+                "expected": {
+                    live: {
+                        "value": checks[server].value,
+                        "limit": checks[server].limit,
+                        "passes": checks[server].status is quality.Status.PASS,
+                    }
+                    for live, server in EXPRESSION_CHECKS.items()
+                },
+            }
+        )
     return {"settings": settings, "poses": poses, "limits": limits, "expressions": expressions}
 
 
@@ -359,9 +375,23 @@ def with_capture_exif(data: bytes, captured_at: datetime, device: str) -> bytes:
 
 
 _BLENDSHAPE_NAMES = (
-    "mouthSmileLeft", "mouthSmileRight", "jawOpen", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
-    "eyeSquintLeft", "eyeSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "mouthLeft", "mouthRight", "jawLeft",
-    "jawRight", "mouthPucker", "mouthFunnel", "cheekPuff",
+    "mouthSmileLeft",
+    "mouthSmileRight",
+    "jawOpen",
+    "browInnerUp",
+    "browOuterUpLeft",
+    "browOuterUpRight",
+    "eyeSquintLeft",
+    "eyeSquintRight",
+    "eyeBlinkLeft",
+    "eyeBlinkRight",
+    "mouthLeft",
+    "mouthRight",
+    "jawLeft",
+    "jawRight",
+    "mouthPucker",
+    "mouthFunnel",
+    "cheekPuff",
 )
 """The blendshapes the expression checks read (the known cases set each of them)."""
 

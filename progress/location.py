@@ -38,14 +38,23 @@ GPS_IFD_TAG = 0x8825
 
 _EXIF_MARKER = b"Exif\x00\x00"
 _TIFF_HEADERS = (b"II*\x00", b"MM\x00*")
-_XMP_MARKERS = ((b"<?xpacket begin", b"<?xpacket end"), (b"<x:xmpmeta", b"</x:xmpmeta>"),
-                (b"<x:xapmeta", b"</x:xapmeta>"), (b"<rdf:RDF", b"</rdf:RDF>"))
+_XMP_MARKERS = (
+    (b"<?xpacket begin", b"<?xpacket end"),
+    (b"<x:xmpmeta", b"</x:xmpmeta>"),
+    (b"<x:xapmeta", b"</x:xapmeta>"),
+    (b"<rdf:RDF", b"</rdf:RDF>"),
+)
 """Start and end of an XMP packet, with or without its ``xpacket`` and ``x:xmpmeta`` wrappers."""
 _XPACKET = re.compile(rb"<\?xpacket[^>]*\?>")
 _JPEG_XMP_HEADERS = (b"http://ns.adobe.com/xap/1.0/\x00", b"http://ns.adobe.com/xmp/extension/\x00")
 _PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
-_PNG_LOCATION_KEYWORDS = (b"XML:com.adobe.xmp", b"Raw profile type xmp", b"Raw profile type iptc",
-                          b"Raw profile type 8bim", b"Raw profile type APP1")
+_PNG_LOCATION_KEYWORDS = (
+    b"XML:com.adobe.xmp",
+    b"Raw profile type xmp",
+    b"Raw profile type iptc",
+    b"Raw profile type 8bim",
+    b"Raw profile type APP1",
+)
 _IRB_SIGNATURE = b"8BIM"
 _PHOTOSHOP_HEADER = b"Photoshop 3.0\x00"
 _IRB_IPTC, _IRB_EXIF, _IRB_XMP = 0x0404, 0x0422, 0x0424
@@ -101,8 +110,12 @@ def has_location(data: bytes) -> bool:
         False
     """
     buffer = bytearray(data)
-    if (any(_has_content(data[begin:end]) for begin, end in _xmp_spans(data)) or _container_xmp_has_content(buffer)
-            or _iptc_location(buffer) or _photoshop_gps(buffer)):
+    if (
+        any(_has_content(data[begin:end]) for begin, end in _xmp_spans(data))
+        or _container_xmp_has_content(buffer)
+        or _iptc_location(buffer)
+        or _photoshop_gps(buffer)
+    ):
         return True
     if buffer.startswith(_PNG_SIGNATURE) and _png_location_chunks(buffer):
         return True
@@ -133,7 +146,7 @@ def _tiff_starts(buffer: bytearray) -> list[int]:
         position = buffer.find(marker)
         while position >= 0:
             candidate = position + skip
-            if buffer[candidate:candidate + 4] in _TIFF_HEADERS:
+            if buffer[candidate : candidate + 4] in _TIFF_HEADERS:
                 starts.append(candidate)
             position = buffer.find(marker, position + 1)
     return sorted(set(starts))
@@ -141,7 +154,7 @@ def _tiff_starts(buffer: bytearray) -> list[int]:
 
 def _empty_gps_block(buffer: bytearray, start: int) -> None:
     """Zero the GPS IFD of the TIFF structure at ``start``: its entry count, entries and out-of-line values."""
-    order = "<" if buffer[start:start + 2] == b"II" else ">"
+    order = "<" if buffer[start : start + 2] == b"II" else ">"
     first_ifd = _unpack(buffer, start + 4, order + "I")
     gps_offset = None
     for tag, _type, _count, value in _entries(buffer, start, first_ifd, order):
@@ -154,10 +167,10 @@ def _empty_gps_block(buffer: bytearray, start: int) -> None:
         size = count * _TYPE_SIZES.get(field_type, 1)
         if size > 4:
             _check_range(buffer, start + value, size)
-            buffer[start + value:start + value + size] = bytes(size)
+            buffer[start + value : start + value + size] = bytes(size)
     block_size = 2 + 12 * len(entries) + 4
     _check_range(buffer, start + gps_offset, block_size)
-    buffer[start + gps_offset:start + gps_offset + block_size] = bytes(block_size)
+    buffer[start + gps_offset : start + gps_offset + block_size] = bytes(block_size)
 
 
 def _entries(buffer: bytearray, start: int, ifd_offset: int, order: str) -> list[tuple[int, int, int, int]]:
@@ -167,7 +180,7 @@ def _entries(buffer: bytearray, start: int, ifd_offset: int, order: str) -> list
     for index in range(count):
         base = start + ifd_offset + 2 + 12 * index
         tag, field_type, value_count = struct.unpack_from(order + "HHI", buffer, base)
-        inline = buffer[base + 8:base + 12]
+        inline = buffer[base + 8 : base + 12]
         value = struct.unpack(order + "I", inline)[0]
         entries.append((tag, field_type, value_count, value))
     return entries
@@ -213,7 +226,7 @@ def _fix_png_checksums(buffer: bytearray) -> None:
         end = position + 8 + length
         if end + 4 > len(buffer):
             return
-        struct.pack_into(">I", buffer, end, zlib.crc32(buffer[position + 4:end]))
+        struct.pack_into(">I", buffer, end, zlib.crc32(buffer[position + 4 : end]))
         position = end + 4
 
 
@@ -275,7 +288,7 @@ def _riff_chunks(buffer: bytearray) -> list[tuple[bytes, int, int]]:
         end = position + 8 + size
         if end > len(buffer):
             break
-        chunks.append((bytes(buffer[position:position + 4]), position + 8, end))
+        chunks.append((bytes(buffer[position : position + 4]), position + 8, end))
         position = end + (size & 1)
     return chunks
 
@@ -338,8 +351,11 @@ def _has_content(packet: bytes | bytearray) -> bool:
 def _photoshop_resources(buffer: bytearray) -> list[tuple[int, int, int]]:
     """(resource id, data start, data end) of the Photoshop image resources ("8BIM" blocks) of a JPEG's APP13
     segments and a TIFF's Photoshop tag, walked in order (never searched for in pixel data)."""
-    regions = [(begin + len(_PHOTOSHOP_HEADER), end) for marker, begin, end in _jpeg_segments(buffer)
-               if marker == 0xED and buffer.startswith(_PHOTOSHOP_HEADER, begin)]
+    regions = [
+        (begin + len(_PHOTOSHOP_HEADER), end)
+        for marker, begin, end in _jpeg_segments(buffer)
+        if marker == 0xED and buffer.startswith(_PHOTOSHOP_HEADER, begin)
+    ]
     regions += [(begin, end) for _tag, begin, end in _tiff_field_spans(buffer, frozenset({_TIFF_PHOTOSHOP_TAG}))]
     resources = []
     for position, region_end in regions:
@@ -368,7 +384,7 @@ def _iim_location_spans(buffer: bytearray, begin: int, end: int) -> list[tuple[i
         header = 5
         if length & 0x8000:  # extended dataset: the next (length & 0x7FFF) bytes hold the length
             width = length & 0x7FFF
-            length = int.from_bytes(buffer[position + 5:position + 5 + width], "big")
+            length = int.from_bytes(buffer[position + 5 : position + 5 + width], "big")
             header += width
         value = position + header
         if value + length > end:
@@ -399,7 +415,7 @@ def _clean_photoshop_blocks(buffer: bytearray) -> None:
     for begin, end in _iptc_spans(buffer):
         buffer[begin:end] = b" " * (end - begin)
     for resource, begin, _end in _photoshop_resources(buffer):
-        if resource == _IRB_EXIF and buffer[begin:begin + 4] in _TIFF_HEADERS:
+        if resource == _IRB_EXIF and buffer[begin : begin + 4] in _TIFF_HEADERS:
             try:
                 _empty_gps_block(buffer, begin)
             except _MalformedExifError:
@@ -409,9 +425,9 @@ def _clean_photoshop_blocks(buffer: bytearray) -> None:
 def _photoshop_gps(buffer: bytearray) -> bool:
     """True when a Photoshop block's EXIF has a GPS block with entries (or cannot be read: assume the worst)."""
     for resource, begin, _end in _photoshop_resources(buffer):
-        if resource != _IRB_EXIF or buffer[begin:begin + 4] not in _TIFF_HEADERS:
+        if resource != _IRB_EXIF or buffer[begin : begin + 4] not in _TIFF_HEADERS:
             continue
-        order = "<" if buffer[begin:begin + 2] == b"II" else ">"
+        order = "<" if buffer[begin : begin + 2] == b"II" else ">"
         try:
             for tag, _type, _count, value in _entries(buffer, begin, _unpack(buffer, begin + 4, order + "I"), order):
                 if tag == GPS_IFD_TAG and _unpack(buffer, begin + value, order + "H"):
@@ -428,7 +444,7 @@ def _png_location_chunks(buffer: bytearray) -> list[tuple[int, int, int]]:
     position = len(_PNG_SIGNATURE)
     while position + 12 <= len(buffer):
         length = struct.unpack_from(">I", buffer, position)[0]
-        kind = bytes(buffer[position + 4:position + 8])
+        kind = bytes(buffer[position + 4 : position + 8])
         begin, end = position + 8, position + 8 + length
         if end + 4 > len(buffer):
             break
@@ -436,7 +452,7 @@ def _png_location_chunks(buffer: bytearray) -> list[tuple[int, int, int]]:
             separator = buffer.find(b"\x00", begin, end)
             keyword = bytes(buffer[begin:separator]).lower() if separator >= 0 else b""
             if keyword in {known.lower() for known in _PNG_LOCATION_KEYWORDS}:
-                text = bytes(buffer[separator + 1:end])
+                text = bytes(buffer[separator + 1 : end])
                 compressed = kind == b"zTXt" or (kind == b"iTXt" and text[:1] == b"\x01")
                 if kind == b"iTXt":  # after the flag, the method, the language and the translated keyword
                     text = text[2:].split(b"\x00", 2)[-1]
@@ -450,10 +466,10 @@ def _clean_png_text(buffer: bytearray) -> None:
     """Blank PNG XMP and raw-profile text chunks: ``tEXt`` text becomes spaces, a ``zTXt`` becomes a ``tEXt`` of
     spaces, an ``iTXt`` becomes an uncompressed one of spaces (with no language), all of the same length."""
     for kind_at, text, end in _png_location_chunks(buffer):
-        kind = bytes(buffer[kind_at:kind_at + 4])
+        kind = bytes(buffer[kind_at : kind_at + 4])
         if kind == b"zTXt":
-            buffer[kind_at:kind_at + 4] = b"tEXt"
+            buffer[kind_at : kind_at + 4] = b"tEXt"
         if kind == b"iTXt" and end - text >= 4:
-            buffer[text:text + 4] = bytes(4)  # not compressed, method 0, no language, no translated keyword
+            buffer[text : text + 4] = bytes(4)  # not compressed, method 0, no language, no translated keyword
             text += 4
         buffer[text:end] = b" " * (end - text)

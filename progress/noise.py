@@ -68,8 +68,9 @@ def default_day_noise(name: str) -> float:
     return float(_table()["day"].get(name, math.nan))
 
 
-def noise_table(measured: Mapping[str, tuple[float, int, float]], synthetic: Mapping[str, float]
-                ) -> dict[str, dict[str, float]]:
+def noise_table(
+    measured: Mapping[str, tuple[float, int, float]], synthetic: Mapping[str, float]
+) -> dict[str, dict[str, float]]:
     """The defaults from measurements: σ_w = max(real, synthetic), never zero, and σ_day.
 
     Args:
@@ -164,14 +165,18 @@ def main(arguments: Sequence[str] = ()) -> int:  # pragma: no cover - the genera
         "between_session_inflation": BETWEEN_SESSION_INFLATION,
         "noise": table["noise"],
         "day": table["day"],
-        "recordings": {name: {"sd": sd if math.isfinite(sd) else None, "df": degrees}
-                       for name, (sd, degrees, _) in sorted(measured.items())},
+        "recordings": {
+            name: {"sd": sd if math.isfinite(sd) else None, "df": degrees}
+            for name, (sd, degrees, _) in sorted(measured.items())
+        },
         "synthetic": synthetic,
     }
     DEFAULT_NOISE_PATH.write_text(json.dumps(document, indent=1) + "\n")
     ratios = [table["noise"][n] / synthetic[n] for n in table["noise"] if synthetic.get(n)]
-    print(f"wrote {len(table['noise'])} defaults to {DEFAULT_NOISE_PATH}; median σ_w / previous default "
-          f"{np.median(ratios):.1f}")
+    print(
+        f"wrote {len(table['noise'])} defaults to {DEFAULT_NOISE_PATH}; median σ_w / previous default "
+        f"{np.median(ratios):.1f}"
+    )
     return 0
 
 

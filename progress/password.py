@@ -66,15 +66,19 @@ def verify_password(password: str, *, password_hash: str | None = None, legacy_s
     if password_hash:
         parts = password_hash.strip().split("$")
         if len(parts) != 6 or parts[0] != "scrypt":
-            raise PasswordFormatError("The password_hash in .streamlit/secrets.toml is not a scrypt hash: make a new "
-                                      "one with 'python -m progress.password'.")
+            raise PasswordFormatError(
+                "The password_hash in .streamlit/secrets.toml is not a scrypt hash: make a new "
+                "one with 'python -m progress.password'."
+            )
         try:
             n, r, p = (int(part) for part in parts[1:4])
             salt, expected = base64.b64decode(parts[4], validate=True), base64.b64decode(parts[5], validate=True)
             key = _scrypt(password, salt, n, r, p, length=len(expected))
         except ValueError as error:
-            raise PasswordFormatError("The password_hash in .streamlit/secrets.toml is damaged: make a new one "
-                                      "with 'python -m progress.password'.") from error
+            raise PasswordFormatError(
+                "The password_hash in .streamlit/secrets.toml is damaged: make a new one "
+                "with 'python -m progress.password'."
+            ) from error
         return hmac.compare_digest(key, expected)
     if legacy_sha256:
         digest = hashlib.sha256(password.encode()).hexdigest()

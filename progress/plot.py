@@ -26,8 +26,14 @@ from progress.wording import photo_reason, plain_values
 
 __all__ = ["altair_chart", "metric_chart", "metric_frame", "session_names", "session_segments"]
 
-_VERDICT_COLOURS = {"improved": "#2e7d32", "worsened": "#c62828", "changed": "#6a1b9a",
-                    "no clear change": "#546e7a", "not enough data": "#9e9e9e", "unreliable": "#ef6c00"}
+_VERDICT_COLOURS = {
+    "improved": "#2e7d32",
+    "worsened": "#c62828",
+    "changed": "#6a1b9a",
+    "no clear change": "#546e7a",
+    "not enough data": "#9e9e9e",
+    "unreliable": "#ef6c00",
+}
 COUNTED, NOT_COMPARABLE = "counted", "not comparable"
 
 
@@ -56,8 +62,9 @@ def _scaled(metric: MetricSeries, values: list[float], *, expert: bool) -> tuple
     return (list(values), metric.spec.unit) if expert else plain_values(metric, values)
 
 
-def metric_chart(series: SeriesResult, metric: MetricSeries, path: Path | None = None, *,
-                 expert: bool = False) -> bytes:
+def metric_chart(
+    series: SeriesResult, metric: MetricSeries, path: Path | None = None, *, expert: bool = False
+) -> bytes:
     """A PNG chart of one metric: every photo (those that do not count marked "not comparable"), the session
     values joined only between consecutive usable sessions, and the band of the first value ± the smallest
     change the photos can detect.
@@ -92,13 +99,28 @@ def metric_chart(series: SeriesResult, metric: MetricSeries, path: Path | None =
         if points:
             axes.scatter([x for x, _ in points], [y for _, y in points], zorder=2, **style)
     for number, run in enumerate(session_segments(values)):
-        axes.plot(positions[run], [values[i] for i in run], "o-", color="#37474f", zorder=3,
-                  label="session value" if number == 0 else None)
+        axes.plot(
+            positions[run],
+            [values[i] for i in run],
+            "o-",
+            color="#37474f",
+            zorder=3,
+            label="session value" if number == 0 else None,
+        )
     if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
-        low, high = _scaled(metric, [metric.baseline - metric.minimal_detectable_change,
-                                     metric.baseline + metric.minimal_detectable_change], expert=expert)[0]
-        axes.axhspan(low, high, color="#b0bec5", alpha=0.35, zorder=1,
-                     label="baseline ± MDC95" if expert else "first session ± day-to-day variation")
+        low, high = _scaled(
+            metric,
+            [metric.baseline - metric.minimal_detectable_change, metric.baseline + metric.minimal_detectable_change],
+            expert=expert,
+        )[0]
+        axes.axhspan(
+            low,
+            high,
+            color="#b0bec5",
+            alpha=0.35,
+            zorder=1,
+            label="baseline ± MDC95" if expert else "first session ± day-to-day variation",
+        )
     if expert:
         _trend(axes, series, metric, positions)
     axes.set_xticks(positions, names, rotation=30, ha="right", fontsize=8)
@@ -125,8 +147,14 @@ def _trend(axes: Any, series: SeriesResult, metric: MetricSeries, positions: np.
         return
     times = _times(series)
     intercept = np.mean(values[finite]) - metric.slope_per_day * np.mean(times[finite])
-    axes.plot(positions[finite], intercept + metric.slope_per_day * times[finite], "--", color="#607d8b",
-              zorder=3, label="trend")
+    axes.plot(
+        positions[finite],
+        intercept + metric.slope_per_day * times[finite],
+        "--",
+        color="#607d8b",
+        zorder=3,
+        label="trend",
+    )
 
 
 def _times(series: SeriesResult) -> np.ndarray:
@@ -148,9 +176,16 @@ def metric_frame(series: SeriesResult, metric: MetricSeries) -> list[dict[str, A
             if value is None or not math.isfinite(value):
                 continue
             reason = photo_reason(photo, metric.spec)
-            rows.append({"session": names[order], "order": order, "value": plain_values(metric, [value])[0][0],
-                         "photo": photo.path or "", "counted": COUNTED if reason is None else NOT_COMPARABLE,
-                         "why": "" if reason is None else f"not comparable ({reason})"})
+            rows.append(
+                {
+                    "session": names[order],
+                    "order": order,
+                    "value": plain_values(metric, [value])[0][0],
+                    "photo": photo.path or "",
+                    "counted": COUNTED if reason is None else NOT_COMPARABLE,
+                    "why": "" if reason is None else f"not comparable ({reason})",
+                }
+            )
     return rows
 
 
@@ -163,21 +198,36 @@ def altair_chart(series: SeriesResult, metric: MetricSeries) -> Any:
     names = session_names(series)
     values, unit = plain_values(metric, list(metric.values))
     photos = alt.Data(values=metric_frame(series, metric))
-    sessions = alt.Data(values=[{"session": names[i], "order": i, "value": values[i], "run": number}
-                                for number, run in enumerate(session_segments(values)) for i in run])
+    sessions = alt.Data(
+        values=[
+            {"session": names[i], "order": i, "value": values[i], "run": number}
+            for number, run in enumerate(session_segments(values))
+            for i in run
+        ]
+    )
     x = alt.X("session:N", sort=names, title=None, axis=alt.Axis(labelAngle=-30))
     layers = []
     if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
-        low, high = plain_values(metric, [metric.baseline - metric.minimal_detectable_change,
-                                          metric.baseline + metric.minimal_detectable_change])[0]
+        low, high = plain_values(
+            metric,
+            [metric.baseline - metric.minimal_detectable_change, metric.baseline + metric.minimal_detectable_change],
+        )[0]
         band = alt.Data(values=[{"low": low, "high": high}])
         layers.append(alt.Chart(band).mark_rect(color="#b0bec5", opacity=0.35).encode(y="low:Q", y2="high:Q"))
-    layers.append(alt.Chart(photos).mark_point(size=40).encode(
-        x=x, y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
-        shape=alt.Shape("counted:N", scale=alt.Scale(domain=[COUNTED, NOT_COMPARABLE], range=["circle", "cross"])),
-        color=alt.Color("counted:N", scale=alt.Scale(domain=[COUNTED, NOT_COMPARABLE], range=["#90a4ae", "#ef6c00"]),
-                        legend=alt.Legend(title=None, orient="bottom")),
-        tooltip=["session:N", "photo:N", alt.Tooltip("value:Q", format=".3g"), "why:N"]))
-    layers.append(alt.Chart(sessions).mark_line(point=True, color="#37474f").encode(
-        x=x, y="value:Q", detail="run:N"))
+    layers.append(
+        alt.Chart(photos)
+        .mark_point(size=40)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
+            shape=alt.Shape("counted:N", scale=alt.Scale(domain=[COUNTED, NOT_COMPARABLE], range=["circle", "cross"])),
+            color=alt.Color(
+                "counted:N",
+                scale=alt.Scale(domain=[COUNTED, NOT_COMPARABLE], range=["#90a4ae", "#ef6c00"]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=["session:N", "photo:N", alt.Tooltip("value:Q", format=".3g"), "why:N"],
+        )
+    )
+    layers.append(alt.Chart(sessions).mark_line(point=True, color="#37474f").encode(x=x, y="value:Q", detail="run:N"))
     return alt.layer(*layers)

@@ -85,9 +85,14 @@ class UploadOutcome:
     duplicate: bool = False
 
 
-def store_and_analyze(store: Store, landmarker: FaceLandmarker, session_id: int,
-                      uploads: Sequence[tuple[str, bytes]], *, baseline: PhotoResult | None = None
-                      ) -> list[UploadOutcome]:
+def store_and_analyze(
+    store: Store,
+    landmarker: FaceLandmarker,
+    session_id: int,
+    uploads: Sequence[tuple[str, bytes]],
+    *,
+    baseline: PhotoResult | None = None,
+) -> list[UploadOutcome]:
     """Store each uploaded photo, analyse it against the client's baseline, and save the analysis.
 
     One bad file never stops the rest: a file that is not a photo is reported and not stored; a photo that is
@@ -183,15 +188,24 @@ def open_demo_client(store: Store, landmarker: FaceLandmarker, folder: Path = DE
     existing = next((c for c in store.list_clients(DEMO_CLIENT_NAME) if c.name == DEMO_CLIENT_NAME), None)
     if existing is not None:
         return existing
-    client = store.create_client(DEMO_CLIENT_NAME, consent_clinical=True, skin_notes="Simulated series: cheek "
-                                 "redness fading over 8 sessions (see sample_images/README.md).")
+    client = store.create_client(
+        DEMO_CLIENT_NAME,
+        consent_clinical=True,
+        skin_notes="Simulated series: cheek redness fading over 8 sessions (see sample_images/README.md).",
+    )
     baseline = None
     for number, path in enumerate(sorted(folder.glob("*.jpg")), start=1):
         day = ingest.capture_time_from_name(path.name)
-        session = store.add_session(client.id, day=day.date() if day else date.today(), number=number,
-                                    treatment_notes="Demo session", capture_notes="Simulated photo")
-        outcome = store_and_analyze(store, landmarker, session.id, [(path.name, path.read_bytes())],
-                                    baseline=baseline)[0]
+        session = store.add_session(
+            client.id,
+            day=day.date() if day else date.today(),
+            number=number,
+            treatment_notes="Demo session",
+            capture_notes="Simulated photo",
+        )
+        outcome = store_and_analyze(store, landmarker, session.id, [(path.name, path.read_bytes())], baseline=baseline)[
+            0
+        ]
         baseline = baseline or (outcome.result if outcome.result.ok else None)
     return client
 
@@ -305,5 +319,8 @@ def comparison_warnings(store: Store, client_id: int, before_photo_id: int, afte
     before_lighting, after_lighting = before.to_photo_result().lighting, after.to_photo_result().lighting
     if before_lighting is None or after_lighting is None:
         return ()
-    return tuple(COMPARISON_WARNINGS[check.name] for check in baseline_checks(after_lighting, before_lighting)
-                 if check.status is not Status.PASS and check.name in COMPARISON_WARNINGS)
+    return tuple(
+        COMPARISON_WARNINGS[check.name]
+        for check in baseline_checks(after_lighting, before_lighting)
+        if check.status is not Status.PASS and check.name in COMPARISON_WARNINGS
+    )

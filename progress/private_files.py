@@ -60,8 +60,11 @@ def private_tree(folder: Path) -> None:
         mode = FOLDER_MODE if path.is_dir() else FILE_MODE
         loosened += _tighten(path, mode, warn=False)
     if loosened:
-        _log.warning("%d files or folders under %s could be read by other users of this computer; they are now "
-                     "private to you.", loosened, folder)
+        _log.warning(
+            "%d files or folders under %s could be read by other users of this computer; they are now private to you.",
+            loosened,
+            folder,
+        )
 
 
 def write_private_file(path: Path, data: bytes) -> None:
@@ -84,8 +87,11 @@ def _tighten(path: Path, mode: int, *, warn: bool = True) -> int:
     try:
         os.chmod(path, current & ~0o077 | (mode & 0o700))
     except PermissionError:
-        _log.warning("%s can be read by other users of this computer and could not be made private (it belongs "
-                     "to someone else); ask whoever manages this computer to restrict it.", path)
+        _log.warning(
+            "%s can be read by other users of this computer and could not be made private (it belongs "
+            "to someone else); ask whoever manages this computer to restrict it.",
+            path,
+        )
         return 0
     if warn:
         _log.warning("%s could be read by other users of this computer; it is now private to you.", path)

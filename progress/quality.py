@@ -171,23 +171,44 @@ def photo_checks(
     """
     small, mask = _skin_sample(aligned)
     checks = [
-        _graded_low("face_size", inter_pupillary_distance_px, FACE_SIZE_PX, "px",
-                    f"Move closer or zoom in: the pupils are {inter_pupillary_distance_px:.0f} px apart, "
-                    f"{FACE_SIZE_PX[0]:.0f} or more are needed."),
+        _graded_low(
+            "face_size",
+            inter_pupillary_distance_px,
+            FACE_SIZE_PX,
+            "px",
+            f"Move closer or zoom in: the pupils are {inter_pupillary_distance_px:.0f} px apart, "
+            f"{FACE_SIZE_PX[0]:.0f} or more are needed.",
+        ),
         *pose_checks(pose),
         *expression_checks(blendshapes),
-        _graded_low("sharpness", sharpness(small, _face_mask(aligned)), SHARPNESS, "ratio",
-                    "The face is blurred: hold the camera steady and tap on the face to focus."),
+        _graded_low(
+            "sharpness",
+            sharpness(small, _face_mask(aligned)),
+            SHARPNESS,
+            "ratio",
+            "The face is blurred: hold the camera steady and tap on the face to focus.",
+        ),
         *_exposure_checks(small, mask),
         _colour_check(small, mask, greyscale),
-        _graded("faces_in_photo", float(faces_found), (1.0, math.inf), "faces",
-                f"{faces_found} faces found: the largest was analysed. Photograph the client alone."),
+        _graded(
+            "faces_in_photo",
+            float(faces_found),
+            (1.0, math.inf),
+            "faces",
+            f"{faces_found} faces found: the largest was analysed. Photograph the client alone.",
+        ),
     ]
     if landmark_spread_mm is not None:
-        checks.append(_graded(
-            "landmark_stability", landmark_spread_mm, LANDMARK_SPREAD_MM, "mm",
-            f"Landmarks unstable ({landmark_spread_mm:.1f} mm between passes): retake with the whole face "
-            "in view, uncovered (hair off the face, no hands or glasses), sharp and evenly lit."))
+        checks.append(
+            _graded(
+                "landmark_stability",
+                landmark_spread_mm,
+                LANDMARK_SPREAD_MM,
+                "mm",
+                f"Landmarks unstable ({landmark_spread_mm:.1f} mm between passes): retake with the whole face "
+                "in view, uncovered (hair off the face, no hands or glasses), sharp and evenly lit.",
+            )
+        )
     return checks
 
 
@@ -207,24 +228,62 @@ def expression_checks(blendshapes: Mapping[str, float]) -> list[Check]:
         expression_mouth_sideways, expression_pucker and expression_cheek_puff, in that order.
     """
     return [
-        _graded("expression_smile", _mean(blendshapes, "mouthSmileLeft", "mouthSmileRight"), SMILE, "score",
-                "Ask the client to relax the mouth: neutral face, lips gently closed."),
-        _graded("expression_jaw_open", blendshapes.get("jawOpen", 0.0), JAW_OPEN, "score",
-                "Ask the client to close the mouth gently, teeth apart."),
-        _graded("expression_brows_raised", max(blendshapes.get("browInnerUp", 0.0),
-                _mean(blendshapes, "browOuterUpLeft", "browOuterUpRight")), BROWS_RAISED, "score",
-                "Ask the client to relax the forehead: the brows are raised."),
-        _graded("expression_squint", _mean(blendshapes, "eyeSquintLeft", "eyeSquintRight"), SQUINT, "score",
-                "Ask the client to relax the eyes: they are squinting (is the light too bright?)."),
-        _graded("eyes_open", max(blendshapes.get("eyeBlinkLeft", 0.0), blendshapes.get("eyeBlinkRight", 0.0)),
-                EYES_CLOSED, "score", "Retake with both eyes open, looking at the lens."),
-        _graded("expression_mouth_sideways", _max(blendshapes, "mouthLeft", "mouthRight", "jawLeft", "jawRight"),
-                MOUTH_SIDEWAYS, "score",
-                "Ask the client to relax the mouth and jaw: they are pulled to one side. Lips gently closed, centred."),
-        _graded("expression_pucker", _max(blendshapes, "mouthPucker", "mouthFunnel"), MOUTH_PUCKER, "score",
-                "Ask the client to relax the lips: they are pursed or rounded."),
-        _graded("expression_cheek_puff", blendshapes.get("cheekPuff", 0.0), CHEEK_PUFF, "score",
-                "Ask the client to breathe out and relax the cheeks: they are puffed."),
+        _graded(
+            "expression_smile",
+            _mean(blendshapes, "mouthSmileLeft", "mouthSmileRight"),
+            SMILE,
+            "score",
+            "Ask the client to relax the mouth: neutral face, lips gently closed.",
+        ),
+        _graded(
+            "expression_jaw_open",
+            blendshapes.get("jawOpen", 0.0),
+            JAW_OPEN,
+            "score",
+            "Ask the client to close the mouth gently, teeth apart.",
+        ),
+        _graded(
+            "expression_brows_raised",
+            max(blendshapes.get("browInnerUp", 0.0), _mean(blendshapes, "browOuterUpLeft", "browOuterUpRight")),
+            BROWS_RAISED,
+            "score",
+            "Ask the client to relax the forehead: the brows are raised.",
+        ),
+        _graded(
+            "expression_squint",
+            _mean(blendshapes, "eyeSquintLeft", "eyeSquintRight"),
+            SQUINT,
+            "score",
+            "Ask the client to relax the eyes: they are squinting (is the light too bright?).",
+        ),
+        _graded(
+            "eyes_open",
+            max(blendshapes.get("eyeBlinkLeft", 0.0), blendshapes.get("eyeBlinkRight", 0.0)),
+            EYES_CLOSED,
+            "score",
+            "Retake with both eyes open, looking at the lens.",
+        ),
+        _graded(
+            "expression_mouth_sideways",
+            _max(blendshapes, "mouthLeft", "mouthRight", "jawLeft", "jawRight"),
+            MOUTH_SIDEWAYS,
+            "score",
+            "Ask the client to relax the mouth and jaw: they are pulled to one side. Lips gently closed, centred.",
+        ),
+        _graded(
+            "expression_pucker",
+            _max(blendshapes, "mouthPucker", "mouthFunnel"),
+            MOUTH_PUCKER,
+            "score",
+            "Ask the client to relax the lips: they are pursed or rounded.",
+        ),
+        _graded(
+            "expression_cheek_puff",
+            blendshapes.get("cheekPuff", 0.0),
+            CHEEK_PUFF,
+            "score",
+            "Ask the client to breathe out and relax the cheeks: they are puffed.",
+        ),
     ]
 
 
@@ -243,19 +302,35 @@ def baseline_checks(current: LightingSignature, baseline: LightingSignature) -> 
     delta_e = float(np.linalg.norm(np.subtract(current.skin_lab, baseline.skin_lab)))
     direction = current.left_minus_right_lightness - baseline.left_minus_right_lightness
     return [
-        _graded("camera_distance_change", abs(ratio), DISTANCE_CHANGE, "fraction",
-                f"{closer}: the face is {abs(ratio):.0%} {'larger' if ratio > 0 else 'smaller'} in the frame "
-                "than in the baseline photo. Use the same spot, phone and zoom each time."),
-        _graded("lighting_change", delta_e, LIGHTING_CHANGE_DELTA_E, "ΔE",
-                f"The light differs from the baseline photo (skin colour ΔE {delta_e:.1f}): use the same room, "
-                "lamp and time of day, and turn off the flash."),
-        _graded("light_direction_change", abs(direction), LIGHT_DIRECTION_CHANGE, "L*",
-                "The light falls from a different side than in the baseline photo: face the same window or lamp."),
+        _graded(
+            "camera_distance_change",
+            abs(ratio),
+            DISTANCE_CHANGE,
+            "fraction",
+            f"{closer}: the face is {abs(ratio):.0%} {'larger' if ratio > 0 else 'smaller'} in the frame "
+            "than in the baseline photo. Use the same spot, phone and zoom each time.",
+        ),
+        _graded(
+            "lighting_change",
+            delta_e,
+            LIGHTING_CHANGE_DELTA_E,
+            "ΔE",
+            f"The light differs from the baseline photo (skin colour ΔE {delta_e:.1f}): use the same room, "
+            "lamp and time of day, and turn off the flash.",
+        ),
+        _graded(
+            "light_direction_change",
+            abs(direction),
+            LIGHT_DIRECTION_CHANGE,
+            "L*",
+            "The light falls from a different side than in the baseline photo: face the same window or lamp.",
+        ),
     ]
 
 
-def lighting_signature(aligned: AlignedFace, *, photo_size: tuple[int, int], inter_pupillary_distance_px: float
-                       ) -> LightingSignature:
+def lighting_signature(
+    aligned: AlignedFace, *, photo_size: tuple[int, int], inter_pupillary_distance_px: float
+) -> LightingSignature:
     """Summarise a photo's lighting and framing for comparison with later photos.
 
     Args:
@@ -342,12 +417,27 @@ def _exposure_checks(image: np.ndarray, mask: np.ndarray) -> list[Check]:
         crushed = float((luma <= 20).mean())
     highlight = float(np.percentile(pixels @ np.array([0.299, 0.587, 0.114]), 99)) if len(pixels) else 0.0
     return [
-        _graded_low("exposure_level", highlight, SKIN_HIGHLIGHT_LUMA, "luma",
-                    "The photo is too dark: face a window or add a soft light, and tap the face to expose for it."),
-        _graded("exposure_highlights", clipped, CLIPPED_HIGHLIGHTS, "fraction",
-                f"{clipped:.0%} of the skin is burnt out: soften or move the light, or lower the exposure."),
-        _graded("exposure_shadows", crushed, CRUSHED_SHADOWS, "fraction",
-                f"{crushed:.0%} of the skin is too dark to measure: face a window or add a soft light."),
+        _graded_low(
+            "exposure_level",
+            highlight,
+            SKIN_HIGHLIGHT_LUMA,
+            "luma",
+            "The photo is too dark: face a window or add a soft light, and tap the face to expose for it.",
+        ),
+        _graded(
+            "exposure_highlights",
+            clipped,
+            CLIPPED_HIGHLIGHTS,
+            "fraction",
+            f"{clipped:.0%} of the skin is burnt out: soften or move the light, or lower the exposure.",
+        ),
+        _graded(
+            "exposure_shadows",
+            crushed,
+            CRUSHED_SHADOWS,
+            "fraction",
+            f"{crushed:.0%} of the skin is too dark to measure: face a window or add a soft light.",
+        ),
     ]
 
 
@@ -355,17 +445,29 @@ def _colour_check(image: np.ndarray, mask: np.ndarray, greyscale: bool) -> Check
     lab = srgb_to_lab(image)[mask]
     a_star, b_star = (float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))) if len(lab) else (0.0, 0.0)
     if greyscale or math.hypot(a_star, b_star) < MIN_SKIN_CHROMA:
-        return Check("colour_cast", Status.FAIL, 0.0, SKIN_HUE_DEG[0][0], "degrees",
-                     "The photo is black and white or nearly so: take it in colour, with no filter.")
+        return Check(
+            "colour_cast",
+            Status.FAIL,
+            0.0,
+            SKIN_HUE_DEG[0][0],
+            "degrees",
+            "The photo is black and white or nearly so: take it in colour, with no filter.",
+        )
     hue = math.degrees(math.atan2(b_star, a_star))
     (pass_low, pass_high), (warn_low, warn_high) = SKIN_HUE_DEG
-    status = Status.PASS if pass_low <= hue <= pass_high else (
-        Status.WARN if warn_low <= hue <= warn_high else Status.FAIL)
+    status = (
+        Status.PASS if pass_low <= hue <= pass_high else (Status.WARN if warn_low <= hue <= warn_high else Status.FAIL)
+    )
     limit = pass_high if hue > pass_high else pass_low
     tint = "yellow-green" if hue > pass_high else "blue-magenta"
-    fix = "" if status is Status.PASS else (
-        f"The photo has a strong {tint} colour cast (skin hue {hue:.0f}°): use daylight or neutral white "
-        "light and turn off filters.")
+    fix = (
+        ""
+        if status is Status.PASS
+        else (
+            f"The photo has a strong {tint} colour cast (skin hue {hue:.0f}°): use daylight or neutral white "
+            "light and turn off filters."
+        )
+    )
     return Check("colour_cast", status, hue, limit, "degrees", fix)
 
 

@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 
-
 class View(StrEnum):
     """Which side of the face the photo shows (left and right are the client's own)."""
 
@@ -82,11 +81,13 @@ character); remove it and try again.
     if required and not value.strip():
         raise InvalidRecordError(f"{_capital(field)} cannot be blank.")
     if len(value) > max_length:
-        raise InvalidRecordError(f"{_capital(field)} is {len(value):,} characters long; at most {max_length:,} "
-                                 "can be kept.")
+        raise InvalidRecordError(
+            f"{_capital(field)} is {len(value):,} characters long; at most {max_length:,} can be kept."
+        )
     if "\x00" in value:
-        raise InvalidRecordError(f"{_capital(field)} contains a NUL character (an invisible control character); "
-                                 "remove it and try again.")
+        raise InvalidRecordError(
+            f"{_capital(field)} contains a NUL character (an invisible control character); remove it and try again."
+        )
     return value
 
 
@@ -145,8 +146,9 @@ def checked_session_number(value: Any) -> int:
         3
     """
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SESSION_NUMBER:
-        raise InvalidRecordError(f"A session number must be a whole number from 0 to {MAX_SESSION_NUMBER:,}, "
-                                 f"got {value!r:.40}.")
+        raise InvalidRecordError(
+            f"A session number must be a whole number from 0 to {MAX_SESSION_NUMBER:,}, got {value!r:.40}."
+        )
     return value
 
 
@@ -164,8 +166,9 @@ def checked_day(value: Any, field: str) -> date:
         raise InvalidRecordError(f"Expected a date for {field}, got {type(value).__name__}.")
     day = value.date() if isinstance(value, datetime) else value
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise InvalidRecordError(f"{_capital(field)} ({value.isoformat()}) is outside {EARLIEST_DAY.year}–"
-                                 f"{LATEST_DAY.year}.")
+        raise InvalidRecordError(
+            f"{_capital(field)} ({value.isoformat()}) is outside {EARLIEST_DAY.year}–{LATEST_DAY.year}."
+        )
     return value
 
 

@@ -46,9 +46,7 @@ OUTER_LIPS: tuple[int, ...] = (
 )  # fmt: skip
 """MediaPipe FACEMESH_LIPS outer contour, in order around the mouth."""
 
-ROI_POLYGONS: dict[str, tuple[int, ...]] = {
-    name: tuple(points) for name, points in _INDICES["rois"].items()
-}
+ROI_POLYGONS: dict[str, tuple[int, ...]] = {name: tuple(points) for name, points in _INDICES["rois"].items()}
 MIRROR_PAIRS: tuple[tuple[int, int], ...] = tuple(
     (right, left) for right, left in _INDICES["mirror_pairs_468"] + _INDICES["mirror_pairs_iris"]
 )

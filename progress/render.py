@@ -79,8 +79,9 @@ def difference_heatmap(before: AlignedFace, after: AlignedFace, kind: str = "red
     grey = cv2.cvtColor(cv2.cvtColor(after.image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB).astype(np.float32)
     # diverging scale: white at no change, towards red (255, 0, 0) for +, towards blue (0, 0, 255) for −
     fade = 1.0 - np.abs(scaled)
-    colour = np.stack([np.where(scaled > 0, 255.0, 255 * fade), 255 * fade, np.where(scaled < 0, 255.0, 255 * fade)],
-                      axis=-1)
+    colour = np.stack(
+        [np.where(scaled > 0, 255.0, 255 * fade), 255 * fade, np.where(scaled < 0, 255.0, 255 * fade)], axis=-1
+    )
     tinted = 0.45 * grey + 0.55 * colour
     canvas = np.where(skin[..., None], tinted, grey)
     return np.round(np.clip(canvas, 0, 255)).astype(np.uint8)
@@ -109,13 +110,22 @@ def stamp(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     canvas[:band] = (0.25 * canvas[:band]).astype(np.uint8)
     for index, line in enumerate(lines):
         origin = (round(10 * scale), round((index + 1) * line_height))
-        cv2.putText(canvas, line, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale, (255, 214, 0),
-                    max(1, round(2 * scale)), cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            line,
+            origin,
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.8 * scale,
+            (255, 214, 0),
+            max(1, round(2 * scale)),
+            cv2.LINE_AA,
+        )
     return canvas
 
 
-def timelapse_gif(faces: Sequence[np.ndarray], *, frame_ms: int = 700, width: int = 360,
-                  labels: Sequence[str] = ()) -> bytes:
+def timelapse_gif(
+    faces: Sequence[np.ndarray], *, frame_ms: int = 700, width: int = 360, labels: Sequence[str] = ()
+) -> bytes:
     """An animated GIF of aligned faces (uint8 RGB arrays, one per session), looping; ``labels`` (e.g. the
     sessions' dates, one per face) are stamped on their frames."""
     if not faces:

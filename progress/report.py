@@ -46,8 +46,12 @@ LIMITS = (
     ("Lengths", "are given in millimetres, taking the distance between your pupils as 63 mm."),
     ("They are not", "a medical assessment: they describe photos, not your health."),
 )  # fmt: skip
-_BADGE_COLOURS = {Status.IMPROVED: (46, 125, 50), Status.WORSE: (198, 40, 40),
-                  Status.NO_CLEAR_CHANGE: (84, 110, 122), Status.CANT_TELL: (239, 108, 0)}
+_BADGE_COLOURS = {
+    Status.IMPROVED: (46, 125, 50),
+    Status.WORSE: (198, 40, 40),
+    Status.NO_CLEAR_CHANGE: (84, 110, 122),
+    Status.CANT_TELL: (239, 108, 0),
+}
 _JUDGED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.NO_CLEAR_CHANGE)
 
 
@@ -126,8 +130,7 @@ def logo_png(logo: bytes) -> bytes | None:
     try:
         with Image.open(io.BytesIO(logo)) as source:
             picture = ImageOps.exif_transpose(source)
-            picture = picture.convert("RGBA" if "A" in picture.getbands() or "transparency" in picture.info
-                                      else "RGB")
+            picture = picture.convert("RGBA" if "A" in picture.getbands() or "transparency" in picture.info else "RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
     picture.thumbnail((LOGO_MAX_PX, LOGO_MAX_PX))
@@ -148,8 +151,13 @@ def _header(pdf: FPDF, series: SeriesResult, options: ReportOptions) -> None:
     if png is not None:
         pdf.image(io.BytesIO(png), x=pdf.w - pdf.r_margin - 30, y=10, w=30)
     pdf.set_font("DejaVu", "B", 16)
-    pdf.cell(pdf.w - pdf.l_margin - pdf.r_margin - 34, 9, options.practice or "Progress report",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        pdf.w - pdf.l_margin - pdf.r_margin - 34,
+        9,
+        options.practice or "Progress report",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font("DejaVu", "", 9)
     if options.contact:
         pdf.cell(0, 5, options.contact, new_x="LMARGIN", new_y="NEXT")
@@ -195,8 +203,15 @@ def _faces(series: SeriesResult, options: ReportOptions) -> tuple[tuple[np.ndarr
         return tuple((_face_crop(face), day) for face, day in zip(options.faces, dates, strict=True))
     found = []
     for sessions in (series.sessions, tuple(reversed(series.sessions))):
-        face = next(((photo.aligned, session.day) for session in sessions for photo in session.photos
-                     if photo.aligned is not None), None)
+        face = next(
+            (
+                (photo.aligned, session.day)
+                for session in sessions
+                for photo in session.photos
+                if photo.aligned is not None
+            ),
+            None,
+        )
         if face is None:
             return None
         found.append((_face_crop(face[0]), face[1]))
@@ -238,10 +253,15 @@ def _charts(pdf: FPDF, series: SeriesResult, summaries: list[ConcernSummary]) ->
     pdf.add_page()
     _heading(pdf, "Measurements across sessions")
     pdf.set_font("DejaVu", "", 8)
-    pdf.multi_cell(0, 4.2, "Each chart shows the value at every session. The grey band is the first session's value "
-                           "± the day-to-day variation of photos: points inside it are not a real change. Orange "
-                           "crosses are photos that could not be compared (for example, the client was smiling).",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        4.2,
+        "Each chart shows the value at every session. The grey band is the first session's value "
+        "± the day-to-day variation of photos: points inside it are not a real change. Orange "
+        "crosses are photos that could not be compared (for example, the client was smiling).",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     width = pdf.w - pdf.l_margin - pdf.r_margin
     for metric in chosen:
         if pdf.get_y() + width * 0.5 > pdf.h - pdf.b_margin:
@@ -255,8 +275,14 @@ def _appendix(pdf: FPDF, series: SeriesResult) -> None:
     pdf.add_page()
     _heading(pdf, "Expert appendix")
     pdf.set_font("DejaVu", "", 7)
-    pdf.multi_cell(0, 3.6, "For practitioners: identifiers and units as in docs/metrics.md. Change is latest − "
-                           "baseline ± MDC95 (the 95 % minimal detectable change).", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        3.6,
+        "For practitioners: identifiers and units as in docs/metrics.md. Change is latest − "
+        "baseline ± MDC95 (the 95 % minimal detectable change).",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     widths = (58, 58, 12, 28, 24)
     for metric in series.metrics.values():
         if pdf.get_y() > pdf.h - pdf.b_margin - 5:

@@ -30,8 +30,10 @@ def skeleton_length_px(rows: np.ndarray, columns: np.ndarray) -> float:
     on = _without_corners(cv2.ximgproc.thinning(canvas) > 0)
     straight = int((on[:, :-1] & on[:, 1:]).sum() + (on[:-1, :] & on[1:, :]).sum())
     top_left, top_right, bottom_left, bottom_right = on[:-1, :-1], on[:-1, 1:], on[1:, :-1], on[1:, 1:]
-    diagonal = int((top_left & bottom_right & ~top_right & ~bottom_left).sum()
-                   + (top_right & bottom_left & ~top_left & ~bottom_right).sum())
+    diagonal = int(
+        (top_left & bottom_right & ~top_right & ~bottom_left).sum()
+        + (top_right & bottom_left & ~top_left & ~bottom_right).sum()
+    )
     return float(straight + math.sqrt(2) * diagonal)
 
 
@@ -72,18 +74,26 @@ def _without_corners(on: np.ndarray) -> np.ndarray:
             padded = np.pad(on, 1)
             code = np.zeros((height, width), np.intp)
             for k, (dr, dc) in enumerate(_RING):
-                code |= padded[1 + dr:1 + dr + height, 1 + dc:1 + dc + width].astype(np.intp) << k
+                code |= padded[1 + dr : 1 + dr + height, 1 + dc : 1 + dc + width].astype(np.intp) << k
             remove = on & _CORNER[code]
-            remove[start_row ^ 1::2, :] = False
-            remove[:, start_column ^ 1::2] = False
+            remove[start_row ^ 1 :: 2, :] = False
+            remove[:, start_column ^ 1 :: 2] = False
             if remove.any():
                 on[remove] = False
                 changed = True
     return on
 
 
-def frangi(image: np.ndarray, sigmas_mm: tuple[float, ...], rows: np.ndarray, columns: np.ndarray,
-           pixels_per_mm: float, *, beta: float, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+def frangi(
+    image: np.ndarray,
+    sigmas_mm: tuple[float, ...],
+    rows: np.ndarray,
+    columns: np.ndarray,
+    pixels_per_mm: float,
+    *,
+    beta: float,
+    gamma: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Multi-scale Frangi vesselness for dark ridges, and the ridge direction, at the pixels (rows, columns).
 
     At each σ the scale-normalised Hessian σ²H has eigenvalues |λ₁| ≤ |λ₂|; a dark ridge has λ₂ > 0.
@@ -109,15 +119,17 @@ def frangi(image: np.ndarray, sigmas_mm: tuple[float, ...], rows: np.ndarray, co
         smooth = cv2.GaussianBlur(image, (0, 0), sigma)
         # 3×3 Sobel derivatives carry a factor 4 (the [1, 2, 1] smoothing, or two central differences)
         scale = np.float32(sigma**2 / 4.0)
-        hxx, hyy, hxy = (cv2.Sobel(smooth, cv2.CV_32F, dx, dy, ksize=3)[rows, columns] * scale
-                         for dx, dy in ((2, 0), (0, 2), (1, 1)))
+        hxx, hyy, hxy = (
+            cv2.Sobel(smooth, cv2.CV_32F, dx, dy, ksize=3)[rows, columns] * scale for dx, dy in ((2, 0), (0, 2), (1, 1))
+        )
         half_trace, root = (hxx + hyy) * 0.5, np.sqrt(((hxx - hyy) * 0.5) ** 2 + hxy**2)
         large, small = half_trace + root, half_trace - root  # large ≥ small; for a dark ridge λ₂ = large > 0
         ridge = (large > 0) & (np.abs(large) >= np.abs(small))
         ratio_squared = (small / np.where(ridge, large, 1.0)) ** 2
         structure_squared = large**2 + small**2
         value = np.exp(ratio_squared * np.float32(-1 / (2 * beta**2))) * (
-            1 - np.exp(structure_squared * np.float32(-1 / (2 * gamma**2))))
+            1 - np.exp(structure_squared * np.float32(-1 / (2 * gamma**2)))
+        )
         value = np.where(ridge, value, 0).astype(np.float32)
         better = value > best
         best[better] = value[better]

@@ -266,14 +266,19 @@ def with_baseline(sessions: Sequence[Session]) -> list[Session]:
     if baseline is None:
         return list(sessions)
     return [
-        replace(session, photos=tuple(photo if photo is baseline else compare_with_baseline(photo, baseline)
-                                      for photo in session.photos))
+        replace(
+            session,
+            photos=tuple(
+                photo if photo is baseline else compare_with_baseline(photo, baseline) for photo in session.photos
+            ),
+        )
         for session in sessions
     ]
 
 
-def linear_trend(times: Sequence[float], values: Sequence[float], *, noise: float = 0.0
-                 ) -> tuple[float, float, float, float]:
+def linear_trend(
+    times: Sequence[float], values: Sequence[float], *, noise: float = 0.0
+) -> tuple[float, float, float, float]:
     """OLS slope with its two-sided 95 % CI (t with n − 2 df) and p-value.
 
     Args:
@@ -346,12 +351,15 @@ def analyze_series(
     known = {spec.name for spec in specs}
     if len(primary) > MAX_PRIMARY_METRICS or not set(primary) <= known:
         raise ValueError(
-            f"Choose at most {MAX_PRIMARY_METRICS} primary metrics from the catalogue, got {list(primary)}.")
+            f"Choose at most {MAX_PRIMARY_METRICS} primary metrics from the catalogue, got {list(primary)}."
+        )
     if baseline_sessions < 1:
         raise ValueError(f"At least one baseline session is needed, got {baseline_sessions}.")
     times, trend_unit = _session_times(sessions)
-    drafts = {spec.name: _draft(spec, sessions, times, primary=spec.name in primary, baseline_count=baseline_sessions)
-              for spec in specs}
+    drafts = {
+        spec.name: _draft(spec, sessions, times, primary=spec.name in primary, baseline_count=baseline_sessions)
+        for spec in specs
+    }
     families: dict[str, list[str]] = {}
     for name, draft in drafts.items():
         if not draft.primary and not draft.spec.negative_control:
@@ -360,12 +368,19 @@ def analyze_series(
         for name, adjusted in zip(members, benjamini_hochberg([drafts[n].p_value for n in members]), strict=True):
             drafts[name] = _with(drafts[name], adjusted_p_value=adjusted)
     decided = {name: _decide(draft) for name, draft in drafts.items()}
-    moved = tuple(name for name, result in decided.items()
-                  if result.spec.negative_control and result.verdict is Verdict.CHANGED)
+    moved = tuple(
+        name for name, result in decided.items() if result.spec.negative_control and result.verdict is Verdict.CHANGED
+    )
     if moved:
         decided = {name: _distrust(result, moved) for name, result in decided.items()}
-    return SeriesResult(sessions=tuple(sessions), metrics=decided, trend_unit=trend_unit, controls_moved=moved,
-                        notes=_notes(sessions), baseline_sessions=baseline_sessions)
+    return SeriesResult(
+        sessions=tuple(sessions),
+        metrics=decided,
+        trend_unit=trend_unit,
+        controls_moved=moved,
+        notes=_notes(sessions),
+        baseline_sessions=baseline_sessions,
+    )
 
 
 def _session_times(sessions: Sequence[Session]) -> tuple[list[float], str]:
@@ -378,8 +393,9 @@ def _session_times(sessions: Sequence[Session]) -> tuple[list[float], str]:
     return [float(index) for index in range(len(sessions))], "session"
 
 
-def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float], *, primary: bool,
-           baseline_count: int) -> MetricSeries:
+def _draft(
+    spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float], *, primary: bool, baseline_count: int
+) -> MetricSeries:
     """Everything but the verdict."""
     groups: list[list[float]] = []
     reasons: list[str] = []
@@ -396,36 +412,59 @@ def _draft(spec: MetricSpec, sessions: Sequence[Session], times: Sequence[float]
     counts = [len(g) for g in groups]
     usable = [i for i, v in enumerate(values) if math.isfinite(v)]
     base = [i for i in usable if i < baseline_count] or usable[:1]
-    noise = series_noise(default_noise(spec.name), default_day_noise(spec.name), groups, values, times, usable,
-                         base)
+    noise = series_noise(default_noise(spec.name), default_day_noise(spec.name), groups, values, times, usable, base)
     if noise.within_source is NoiseSource.DEFAULT:
         degrees = pooled_within_session_sd(groups)[1]
-        reasons.append(f"within-session noise from the project's default ({degrees} repeat degrees of freedom "
-                       "in this series, scattering less than the default if any)")
+        reasons.append(
+            f"within-session noise from the project's default ({degrees} repeat degrees of freedom "
+            "in this series, scattering less than the default if any)"
+        )
     typical = int(np.median([counts[i] for i in usable])) if usable else 1
     session_sd = noise.session(typical)
-    scatter_source = (noise.scatter_source if math.isfinite(noise.scatter)
-                      and noise.scatter > session_noise(noise.within, noise.day, typical) else NoiseSource.DEFAULT)
+    scatter_source = (
+        noise.scatter_source
+        if math.isfinite(noise.scatter) and noise.scatter > session_noise(noise.within, noise.day, typical)
+        else NoiseSource.DEFAULT
+    )
     if usable:
         latest = values[usable[-1]]
         baseline = float(np.mean([values[i] for i in base]))
         mdc = series_mdc(noise, counts[usable[-1]], [counts[i] for i in base])
     else:
         baseline = latest = mdc = math.nan
-    slope, low, high, p_value = linear_trend([times[i] for i in usable], [values[i] for i in usable],
-                                             noise=session_noise(noise.within, noise.day, typical))
+    slope, low, high, p_value = linear_trend(
+        [times[i] for i in usable], [values[i] for i in usable], noise=session_noise(noise.within, noise.day, typical)
+    )
     theil, theil_low, theil_high = _theil_sen([times[i] for i in usable], [values[i] for i in usable])
     drift = _drift_reason(spec, sessions)
     if drift:
         reasons.append(drift)
-    return MetricSeries(spec=spec, values=tuple(values), photo_counts=tuple(counts), noise=noise.within,
-                        noise_source=noise.within_source, baseline=baseline, latest=latest, change=latest - baseline,
-                        minimal_detectable_change=mdc, slope_per_day=slope, slope_low=low, slope_high=high,
-                        theil_sen_slope=theil, theil_sen_low=theil_low, theil_sen_high=theil_high,
-                        p_value=p_value, adjusted_p_value=p_value, primary=primary,
-                        verdict=Verdict.UNRELIABLE if drift else Verdict.NO_CLEAR_CHANGE, reasons=tuple(reasons),
-                        session_noise=session_sd, session_noise_source=scatter_source, family=metric_family(spec),
-                        rule=Rule.CONDITIONS_DRIFTED if drift else Rule.NO_TREND)
+    return MetricSeries(
+        spec=spec,
+        values=tuple(values),
+        photo_counts=tuple(counts),
+        noise=noise.within,
+        noise_source=noise.within_source,
+        baseline=baseline,
+        latest=latest,
+        change=latest - baseline,
+        minimal_detectable_change=mdc,
+        slope_per_day=slope,
+        slope_low=low,
+        slope_high=high,
+        theil_sen_slope=theil,
+        theil_sen_low=theil_low,
+        theil_sen_high=theil_high,
+        p_value=p_value,
+        adjusted_p_value=p_value,
+        primary=primary,
+        verdict=Verdict.UNRELIABLE if drift else Verdict.NO_CLEAR_CHANGE,
+        reasons=tuple(reasons),
+        session_noise=session_sd,
+        session_noise_source=scatter_source,
+        family=metric_family(spec),
+        rule=Rule.CONDITIONS_DRIFTED if drift else Rule.NO_TREND,
+    )
 
 
 def _theil_sen(times: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:
@@ -462,20 +501,29 @@ def _persists(draft: MetricSeries) -> bool:
 def _decide(draft: MetricSeries) -> MetricSeries:
     usable_sessions = sum(1 for v in draft.values if math.isfinite(v))
     if usable_sessions < MIN_SESSIONS:
-        failed = sorted({check for reason in draft.reasons if reason.endswith(" failed")
-                         for check in reason.rsplit(": ", 1)[-1].removesuffix(" failed").split(", ")})
+        failed = sorted(
+            {
+                check
+                for reason in draft.reasons
+                if reason.endswith(" failed")
+                for check in reason.rsplit(": ", 1)[-1].removesuffix(" failed").split(", ")
+            }
+        )
         why = f"; photos left out because {', '.join(failed).replace('_', ' ')} failed" if failed else ""
         shortfall = f"{usable_sessions} usable sessions, at least {MIN_SESSIONS} needed{why}"
-        return _with(draft, verdict=Verdict.NOT_ENOUGH_DATA, rule=Rule.NOT_ENOUGH_DATA,
-                     reasons=(*draft.reasons, shortfall))
+        return _with(
+            draft, verdict=Verdict.NOT_ENOUGH_DATA, rule=Rule.NOT_ENOUGH_DATA, reasons=(*draft.reasons, shortfall)
+        )
     if draft.verdict is Verdict.UNRELIABLE:
         return draft
-    agrees = ((draft.slope_low > 0 and draft.theil_sen_low > 0 and draft.change > 0)
-              or (draft.slope_high < 0 and draft.theil_sen_high < 0 and draft.change < 0))
+    agrees = (draft.slope_low > 0 and draft.theil_sen_low > 0 and draft.change > 0) or (
+        draft.slope_high < 0 and draft.theil_sen_high < 0 and draft.change < 0
+    )
     if draft.spec.negative_control:  # a warning, so more sensitive: the trend alone, against the realistic noise
         rule = Rule.CONTROL_TEST if draft.slope_low > 0 or draft.slope_high < 0 else Rule.NO_TREND
-        return _with(draft, verdict=Verdict.CHANGED if rule is Rule.CONTROL_TEST else Verdict.NO_CLEAR_CHANGE,
-                     rule=rule)
+        return _with(
+            draft, verdict=Verdict.CHANGED if rule is Rule.CONTROL_TEST else Verdict.NO_CLEAR_CHANGE, rule=rule
+        )
     if not abs(draft.change) > draft.minimal_detectable_change:
         rule = Rule.WITHIN_NOISE
     elif not agrees:
@@ -517,6 +565,5 @@ def _notes(sessions: Sequence[Session]) -> tuple[str, ...]:
         notes.append(f"{len(undated)} session(s) without a date were placed in the order given: {', '.join(undated)}")
     failed = [p for s in sessions for p in s.photos if p.error is not None]
     if failed:
-        notes.append(f"{len(failed)} photo(s) could not be used: "
-                     + "; ".join(f"{p.path}: {p.error}" for p in failed))
+        notes.append(f"{len(failed)} photo(s) could not be used: " + "; ".join(f"{p.path}: {p.error}" for p in failed))
     return tuple(notes)

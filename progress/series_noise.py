@@ -120,9 +120,15 @@ class SeriesNoise:
         return max(floor, self.scatter) if math.isfinite(self.scatter) else floor
 
 
-def series_noise(default_within: float, default_day: float, groups: Sequence[Sequence[float]],
-                 values: Sequence[float], times: Sequence[float], usable: Sequence[int],
-                 base: Sequence[int]) -> SeriesNoise:
+def series_noise(
+    default_within: float,
+    default_day: float,
+    groups: Sequence[Sequence[float]],
+    values: Sequence[float],
+    times: Sequence[float],
+    usable: Sequence[int],
+    base: Sequence[int],
+) -> SeriesNoise:
     """One metric's noise in one series.
 
     Args:

@@ -22,13 +22,11 @@ import numpy as np
 
 from progress.align import CANONICAL_INTER_PUPILLARY_PX
 from progress.colour import delta_e_2000, individual_typology_angle, srgb_to_lab, srgb_to_linear
-from progress.metric_spec import Better, MetricSpec
 from progress.regions import FACE_OVAL, LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, ROI_POLYGONS
 from progress.ridges import frangi, skeleton_length_px
 
 __all__ = [
     "PIXELS_PER_MM",
-    "SKIN_METRICS",
     "SkinReference",
     "measure_skin",
     "region_masks",
@@ -90,8 +88,8 @@ _POLYGONS = {
     "chin": _CHIN,
     "face": FACE_OVAL,
 }
-_COLOUR_REGIONS = ("forehead", "cheek_left", "cheek_right", "chin", "face")
-_LINE_REGIONS = ("forehead", "glabella", "crows_feet_left", "crows_feet_right", "undereye_left", "undereye_right",
+COLOUR_REGIONS = ("forehead", "cheek_left", "cheek_right", "chin", "face")
+LINE_REGIONS = ("forehead", "glabella", "crows_feet_left", "crows_feet_right", "undereye_left", "undereye_right",
                  "nasolabial_left", "nasolabial_right")  # fmt: skip
 
 
@@ -147,8 +145,9 @@ def skin_reference(image: np.ndarray, landmarks: np.ndarray) -> SkinReference:
     return _reference(_prepare(image, landmarks))
 
 
-def skin_metrics(image: np.ndarray, landmarks: np.ndarray, *, reference: SkinReference | None = None
-                 ) -> dict[str, float]:
+def skin_metrics(
+    image: np.ndarray, landmarks: np.ndarray, *, reference: SkinReference | None = None
+) -> dict[str, float]:
     """Every skin metric of one aligned face.
 
     Args:
@@ -162,8 +161,9 @@ def skin_metrics(image: np.ndarray, landmarks: np.ndarray, *, reference: SkinRef
     return measure_skin(image, landmarks, reference=reference)[0]
 
 
-def measure_skin(image: np.ndarray, landmarks: np.ndarray, *, reference: SkinReference | None = None
-                 ) -> tuple[dict[str, float], SkinReference]:
+def measure_skin(
+    image: np.ndarray, landmarks: np.ndarray, *, reference: SkinReference | None = None
+) -> tuple[dict[str, float], SkinReference]:
     """:func:`skin_metrics`, and the reference used (this photo's own when none was given)."""
     face = _prepare(image, landmarks)
     reference = reference or _reference(face)
@@ -222,23 +222,31 @@ def _prepare(image: np.ndarray, landmarks: np.ndarray) -> _Face:
     half_regions = {name: mask[::2, ::2] for name, mask in regions.items()}
     specular = np.maximum(np.maximum(crop[..., 0], crop[..., 1]), crop[..., 2]) >= 250
     skin_like = _skin_like(lab, half_regions, specular[::2, ::2])
-    full_skin_like = {name: cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
-                      .astype(bool) for name, mask in skin_like.items()}
+    full_skin_like = {
+        name: cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
+        for name, mask in skin_like.items()
+    }
     return _Face(
         luminance=luminance,
         masks=_trimmed({name: mask & full_skin_like[name] for name, mask in regions.items()}, ~specular, luminance),
         lab=lab,
         linear=linear,
-        colour_masks=_trimmed({name: mask & skin_like[name] for name, mask in half_regions.items()},
-                              ~specular[::2, ::2], linear @ _LUMINANCE_WEIGHTS),
+        colour_masks=_trimmed(
+            {name: mask & skin_like[name] for name, mask in half_regions.items()},
+            ~specular[::2, ::2],
+            linear @ _LUMINANCE_WEIGHTS,
+        ),
         landmarks=shifted,
     )
 
 
 def _reference(face: _Face) -> SkinReference:
     return SkinReference(
-        red_thresholds={name: float(np.median(face.lab[..., 1][face.colour_masks[name]])) + RED_AREA_MARGIN
-                        for name in _COLOUR_REGIONS if face.colour_masks[name].any()}
+        red_thresholds={
+            name: float(np.median(face.lab[..., 1][face.colour_masks[name]])) + RED_AREA_MARGIN
+            for name in COLOUR_REGIONS
+            if face.colour_masks[name].any()
+        }
     )
 
 
@@ -246,10 +254,10 @@ def _colour_metrics(face: _Face, reference: SkinReference) -> dict[str, float]:
     """a*, erythema index, red area, L*, ITA° per region; cheek-minus-forehead EI; under-eye contrast."""
     lab, linear, masks = face.lab, face.linear, face.colour_masks
     metrics: dict[str, float] = {}
-    wanted = (*_COLOUR_REGIONS, "undereye_left", "undereye_right")
+    wanted = (*COLOUR_REGIONS, "undereye_left", "undereye_right")
     medians = {name: np.median(lab[masks[name]], axis=0) for name in wanted if masks[name].any()}
     erythema = {}
-    for name in _COLOUR_REGIONS:
+    for name in COLOUR_REGIONS:
         if name not in medians:
             continue
         red, green = linear[..., 0][masks[name]].mean(), linear[..., 1][masks[name]].mean()
@@ -277,7 +285,7 @@ def _evenness_metrics(face: _Face) -> dict[str, float]:
     lab, masks = face.lab, face.colour_masks
     detail = cv2.GaussianBlur(lab, (0, 0), EVENNESS_DETAIL_MM * _HALF_PIXELS_PER_MM)
     metrics: dict[str, float] = {}
-    for name in _COLOUR_REGIONS:
+    for name in COLOUR_REGIONS:
         mask = masks[name]
         if not mask.any():
             continue
@@ -299,7 +307,7 @@ def _texture_metrics(luminance: np.ndarray, masks: dict[str, np.ndarray]) -> dic
     metrics: dict[str, float] = {}
     for band, (low, high) in TEXTURE_BANDS_MM.items():
         energy = (blurred[low] - blurred[high]) ** 2
-        for name in _COLOUR_REGIONS:
+        for name in COLOUR_REGIONS:
             mask = masks[name]
             if mask.any():
                 metrics[f"texture.{band}.{name}"] = float(energy[mask].mean() / luminance[mask].mean() ** 2 * 1e4)
@@ -319,7 +327,7 @@ def _spot_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray]) -> di
     neighbourhood = _disc(SPOT_SIGMAS_MM[0] * 2)
     peaks = (strongest >= cv2.dilate(strongest, neighbourhood)) & (strongest > SPOT_CONTRAST)
     metrics: dict[str, float] = {}
-    for name in _COLOUR_REGIONS:
+    for name in COLOUR_REGIONS:
         mask = masks[name]
         if not mask.any():
             continue
@@ -331,10 +339,9 @@ def _spot_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray]) -> di
     return metrics
 
 
-def _line_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray], landmarks: np.ndarray
-                  ) -> dict[str, float]:
+def _line_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray], landmarks: np.ndarray) -> dict[str, float]:
     """Frangi dark-ridge response with fixed γ, kept where the ridge runs the region's expected way."""
-    union = np.any([masks[name] for name in _LINE_REGIONS], axis=0)
+    union = np.any([masks[name] for name in LINE_REGIONS], axis=0)
     rows, columns = np.nonzero(union)
     if len(rows) == 0:
         return {}
@@ -343,7 +350,7 @@ def _line_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray], landm
     fold, _ = _frangi(half, (FOLD_SIGMA_MM,), rows // 2, columns // 2, _HALF_PIXELS_PER_MM)
     on_ridge = (vesselness > LINE_THRESHOLD) & (vesselness >= fold)
     metrics: dict[str, float] = {}
-    for name in _LINE_REGIONS:
+    for name in LINE_REGIONS:
         at = np.nonzero(masks[name][rows, columns])[0]
         if len(at) == 0:
             continue
@@ -364,14 +371,16 @@ def _skeleton_length_mm(rows: np.ndarray, columns: np.ndarray) -> float:
     return skeleton_length_px(rows, columns) / PIXELS_PER_MM
 
 
-def _frangi(image: np.ndarray, sigmas_mm: tuple[float, ...], rows: np.ndarray, columns: np.ndarray,
-            pixels_per_mm: float) -> tuple[np.ndarray, np.ndarray]:
+def _frangi(
+    image: np.ndarray, sigmas_mm: tuple[float, ...], rows: np.ndarray, columns: np.ndarray, pixels_per_mm: float
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`progress.ridges.frangi` with the line constants ``LINE_BETA`` and ``LINE_GAMMA``."""
     return frangi(image, sigmas_mm, rows, columns, pixels_per_mm, beta=LINE_BETA, gamma=LINE_GAMMA)
 
 
-def _expected_direction(name: str, landmarks: np.ndarray, columns: np.ndarray, rows: np.ndarray
-                        ) -> tuple[np.ndarray | float, np.ndarray | float]:
+def _expected_direction(
+    name: str, landmarks: np.ndarray, columns: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray | float, np.ndarray | float]:
     """Unit vector (x, y) of the lines expected in a region, at the pixels (rows, columns)."""
     points = np.asarray(landmarks, dtype=np.float64)
     if name.startswith("crows_feet"):
@@ -408,10 +417,12 @@ def _skin_like(lab: np.ndarray, regions: dict[str, np.ndarray], specular: np.nda
         box = np.s_[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
         colour = np.median(lab[sample], axis=0)
         near = (np.abs(lab[box][..., 0] - colour[0]) <= NON_SKIN_LIGHTNESS) & (
-            np.hypot(lab[box][..., 1] - colour[1], lab[box][..., 2] - colour[2]) <= NON_SKIN_CHROMA)
+            np.hypot(lab[box][..., 1] - colour[1], lab[box][..., 2] - colour[2]) <= NON_SKIN_CHROMA
+        )
         masks[name] = np.zeros_like(region)
-        masks[name][box] = region[box] & np.asarray(cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN,
-                                                                     opening)).astype(bool)
+        masks[name][box] = region[box] & np.asarray(
+            cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN, opening)
+        ).astype(bool)
     return masks
 
 
@@ -474,76 +485,3 @@ def _masked_blur(values: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarr
 def _disc(diameter_mm: float) -> np.ndarray:
     size = max(3, round(diameter_mm * PIXELS_PER_MM) | 1)
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-
-
-def _specs() -> tuple[MetricSpec, ...]:
-    """The catalogue entries of every skin metric."""
-    colour_checks = ("colour_cast", "exposure_highlights", "exposure_shadows", "head_yaw", "head_pitch")
-    structure_checks = ("face_size", "sharpness", "exposure_level", "head_yaw", "head_pitch", "light_direction_change")
-    absolute = ("exposure", "white balance", "light colour")
-    families: list[tuple[str, str, tuple[str, ...], str, Better, tuple[str, ...], str, tuple[str, ...]]] = [
-        ("tone", "sd_lightness", _COLOUR_REGIONS, "L*", Better.LOWER, colour_checks,
-         "SD of L* in the 0.5–9 mm band (lower = more even)", ("tone curve", "large exposure changes")),
-        ("tone", "sd_redness", _COLOUR_REGIONS, "a*", Better.LOWER, colour_checks,
-         "SD of a* in the 0.5–9 mm band", ("strong white-balance changes",)),
-        ("tone", "sd_yellowness", _COLOUR_REGIONS, "b*", Better.LOWER, colour_checks,
-         "SD of b* in the 0.5–9 mm band", ("strong white-balance changes",)),
-        ("tone", "delta_e", _COLOUR_REGIONS, "ΔE00", Better.LOWER, colour_checks,
-         "mean CIEDE2000 difference of each pixel from the region's median colour", ("tone curve",)),
-        ("redness", "a_star", _COLOUR_REGIONS, "a*", Better.LOWER, (*colour_checks, "lighting_change"),
-         "median a* (redness)", absolute),
-        ("redness", "erythema_index", _COLOUR_REGIONS, "EI", Better.LOWER, (*colour_checks, "lighting_change"),
-         "erythema index 100·log10(R/G) on linear RGB means", ("white balance", "light colour")),
-        ("redness", "cheek_contrast", ("cheek_left", "cheek_right"), "EI", Better.LOWER, colour_checks,
-         "cheek EI minus forehead EI in the same photo (cancels exposure and light colour)", ()),
-        ("redness", "red_area", _COLOUR_REGIONS, "fraction", Better.LOWER, (*colour_checks, "lighting_change"),
-         f"fraction of pixels with a* above the baseline median + {RED_AREA_MARGIN:g}", ("white balance",)),
-        ("brightness", "lightness", (*_COLOUR_REGIONS[:-1], "face"), "L*", Better.HIGHER,
-         (*colour_checks, "lighting_change", "exposure_level"),
-         "median L*; valid only with the same lighting or a colour chart", absolute),
-        ("brightness", "ita", _COLOUR_REGIONS, "degrees", Better.HIGHER, (*colour_checks, "lighting_change"),
-         "individual typology angle atan2(L* − 50, b*); valid only with the same lighting or a chart", absolute),
-        ("spots", "count_per_cm2", _COLOUR_REGIONS, "per cm²", Better.LOWER, structure_checks,
-         "dark blobs 1–5 mm across (scale-normalised LoG on log-luminance)", ("blur", "JPEG", "beauty filters")),
-        ("spots", "area_fraction", _COLOUR_REGIONS, "fraction", Better.LOWER, structure_checks,
-         "area of those blobs over the region's area", ("blur", "JPEG", "beauty filters")),
-        ("texture", "fine", _COLOUR_REGIONS, "×10⁻⁴", Better.LOWER, structure_checks,
-         "band-pass (0.2–0.6 mm) energy of luminance / mean²", ("blur", "JPEG", "noise", "beauty filters")),
-        ("texture", "coarse", _COLOUR_REGIONS, "×10⁻⁴", Better.LOWER, structure_checks,
-         "band-pass (0.6–2 mm) energy of luminance / mean²", ("blur", "beauty filters", "light direction")),
-        ("lines", "area_fraction", _LINE_REGIONS, "fraction", Better.LOWER, structure_checks,
-         "fraction of the region on fine lines running the expected way (Frangi, fixed γ)",
-         ("blur", "light direction", "beauty filters")),
-        ("lines", "length_per_cm2", _LINE_REGIONS, "mm per cm²", Better.LOWER, structure_checks,
-         "skeleton length of those lines per cm² of region", ("blur", "light direction", "beauty filters")),
-        ("undereye", "darkness", ("undereye_left", "undereye_right"), "L*", Better.LOWER,
-         (*colour_checks, "light_direction_change", "expression_squint"),
-         "L* of the same-side cheek minus L* under the eye", ("light direction",)),
-        ("undereye", "delta_e", ("undereye_left", "undereye_right"), "ΔE00", Better.LOWER,
-         (*colour_checks, "light_direction_change", "expression_squint"),
-         "CIEDE2000 between the under-eye and same-side cheek colours", ("light direction",)),
-    ]
-    return tuple(
-        MetricSpec(f"{family}.{measure}.{region}", family, region, unit, better,
-                   tuple(dict.fromkeys((*checks, *_EXPRESSION_CHECKS.get(region, ())))) if family == "lines"
-                   else tuple(dict.fromkeys(checks)),
-                   description, not_invariant)
-        for family, measure, regions, unit, better, checks, description, not_invariant in families
-        for region in regions
-    )
-
-
-_EXPRESSION_CHECKS = {
-    "forehead": ("expression_brows_raised",), "glabella": ("expression_brows_raised",),
-    "crows_feet_left": ("expression_squint", "expression_smile"),
-    "crows_feet_right": ("expression_squint", "expression_smile"),
-    "undereye_left": ("expression_squint", "expression_smile"),
-    "undereye_right": ("expression_squint", "expression_smile"),
-    "nasolabial_left": ("expression_smile", "expression_mouth_sideways", "expression_pucker", "expression_cheek_puff"),
-    "nasolabial_right": ("expression_smile", "expression_mouth_sideways", "expression_pucker", "expression_cheek_puff"),
-}
-"""The expressions that make or hide each region's lines: raised brows crease the forehead, a smile or squint
-bunches the skin around the eyes and deepens the nasolabial fold."""
-
-
-SKIN_METRICS = _specs()

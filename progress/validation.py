@@ -84,8 +84,9 @@ class ClipFigures:
     called_names: tuple[str, ...]
 
 
-def series_from_frames(frames: Sequence[PhotoResult], start: int, *, sessions: int = SESSIONS,
-                       per_session: int = PHOTOS_PER_SESSION) -> list[PhotoResult]:
+def series_from_frames(
+    frames: Sequence[PhotoResult], start: int, *, sessions: int = SESSIONS, per_session: int = PHOTOS_PER_SESSION
+) -> list[PhotoResult]:
     """Frames (time order) → photos dated as a weekly series: ``sessions`` consecutive blocks of ``per_session``
     frames spread evenly over the clip, the series starting at block ``start`` and wrapping around.
 
@@ -97,12 +98,21 @@ def series_from_frames(frames: Sequence[PhotoResult], start: int, *, sessions: i
     photos = []
     for session in range(sessions):
         first = round(((session + start) % sessions) * step)
-        for repeat, frame in enumerate(usable[first:first + min(per_session, max(1, int(step)))]):
+        for repeat, frame in enumerate(usable[first : first + min(per_session, max(1, int(step)))]):
             photos.append(replace(frame, captured_at=_START + timedelta(days=7 * session, minutes=repeat)))
     reference = photos[0].lighting if photos else None
-    return [photo if photo.lighting is None or reference is None else replace(
-        photo, checks=(*(c for c in photo.checks if c.name not in _BASELINE_CHECKS),
-                       *baseline_checks(photo.lighting, reference))) for photo in photos]
+    return [
+        photo
+        if photo.lighting is None or reference is None
+        else replace(
+            photo,
+            checks=(
+                *(c for c in photo.checks if c.name not in _BASELINE_CHECKS),
+                *baseline_checks(photo.lighting, reference),
+            ),
+        )
+        for photo in photos
+    ]
 
 
 def plant(photos: Sequence[PhotoResult], sessions: int = SESSIONS) -> list[PhotoResult]:
@@ -142,9 +152,22 @@ def _strength(metric: MetricSeries) -> float:
 
 def clip_figures(clip: str, frames: Sequence[PhotoResult], starts: Sequence[int]) -> ClipFigures:
     """All figures for one clip's frames over the given start points."""
-    counts = dict.fromkeys(("decided", "called", "adversarial", "covered", "coverable", "cheeks_primary",
-                            "cheeks_secondary", "cheeks_measurable", "brows_primary", "brows_measurable",
-                            "controls_moved"), 0)
+    counts = dict.fromkeys(
+        (
+            "decided",
+            "called",
+            "adversarial",
+            "covered",
+            "coverable",
+            "cheeks_primary",
+            "cheeks_secondary",
+            "cheeks_measurable",
+            "brows_primary",
+            "brows_measurable",
+            "controls_moved",
+        ),
+        0,
+    )
     names: list[str] = []
     for start in starts:
         photos = series_from_frames(frames, start)
@@ -159,8 +182,11 @@ def clip_figures(clip: str, frames: Sequence[PhotoResult], starts: Sequence[int]
         chosen = [m.spec.name for m in worst]
         counts["adversarial"] += len(_called(analyze_series(sessions, primary=chosen), chosen))
         for m in decided:
-            if m.spec.family in ("lift", "contour") and np.isfinite(m.change) and np.isfinite(
-                    m.minimal_detectable_change):
+            if (
+                m.spec.family in ("lift", "contour")
+                and np.isfinite(m.change)
+                and np.isfinite(m.minimal_detectable_change)
+            ):
                 counts["coverable"] += 1
                 counts["covered"] += abs(m.change) <= m.minimal_detectable_change
         planted = group_sessions(plant(photos))
@@ -173,8 +199,12 @@ def clip_figures(clip: str, frames: Sequence[PhotoResult], starts: Sequence[int]
     return ClipFigures(clip=clip, starts=len(starts), called_names=tuple(sorted(set(names))), **counts)
 
 
-def validate(names: Sequence[str] = (), start_count: int = SESSIONS, frames_per_clip: int = FRAMES_PER_CLIP,
-             folder: Path | None = None) -> list[ClipFigures]:
+def validate(
+    names: Sequence[str] = (),
+    start_count: int = SESSIONS,
+    frames_per_clip: int = FRAMES_PER_CLIP,
+    folder: Path | None = None,
+) -> list[ClipFigures]:
     """Figures per recording over ``start_count`` start points.
 
     Args:
@@ -201,16 +231,20 @@ def validate(names: Sequence[str] = (), start_count: int = SESSIONS, frames_per_
 
 def report(figures: Sequence[ClipFigures]) -> str:
     """The figures as a table with totals and the targets of issue 14."""
-    lines = [f"{'clip':36} starts  calls/decided  adversarial  MDC covers L+C  cheeks prim/sec/meas  brows "
-             "prim/meas"]
+    lines = [f"{'clip':36} starts  calls/decided  adversarial  MDC covers L+C  cheeks prim/sec/meas  brows prim/meas"]
     for f in figures:
-        lines.append(f"{f.clip[:36]:36} {f.starts:6}  {f.called:5}/{f.decided:<7}  {f.adversarial:5}/{5 * f.starts:<5}"
-                     f"  {f.covered:6}/{f.coverable:<7}  {f.cheeks_primary:6}/{f.cheeks_secondary}/"
-                     f"{f.cheeks_measurable:<9}  {f.brows_primary:5}/{f.brows_measurable}")
+        lines.append(
+            f"{f.clip[:36]:36} {f.starts:6}  {f.called:5}/{f.decided:<7}  {f.adversarial:5}/{5 * f.starts:<5}"
+            f"  {f.covered:6}/{f.coverable:<7}  {f.cheeks_primary:6}/{f.cheeks_secondary}/"
+            f"{f.cheeks_measurable:<9}  {f.brows_primary:5}/{f.brows_measurable}"
+        )
         if f.called_names:
             lines.append(f"    untreated calls: {', '.join(f.called_names)}")
-    total = {name: sum(getattr(f, name) for f in figures) for name in ClipFigures.__dataclass_fields__
-             if name not in ("clip", "called_names")}
+    total = {
+        name: sum(getattr(f, name) for f in figures)
+        for name in ClipFigures.__dataclass_fields__
+        if name not in ("clip", "called_names")
+    }
 
     def share(part: str, whole: str | int, target: str) -> str:
         denominator = total[whole] if isinstance(whole, str) else whole

@@ -42,9 +42,17 @@ _CHECK_WORDS = {
     "light_direction_change": "the light came from a different direction",
     "camera_distance_change": "the camera distance changed", "faces_in_photo": "more than one face was in the photo",
 }  # fmt: skip
-_FRACTIONS = ((95.0, "practically all of it"), (85.0, "nearly all of it"), (71.0, "about three quarters"),
-              (60.0, "about two thirds"), (40.0, "about half"), (29.0, "about a third"), (22.5, "about a quarter"),
-              (15.0, "about a fifth"), (8.0, "about a tenth"))
+_FRACTIONS = (
+    (95.0, "practically all of it"),
+    (85.0, "nearly all of it"),
+    (71.0, "about three quarters"),
+    (60.0, "about two thirds"),
+    (40.0, "about half"),
+    (29.0, "about a third"),
+    (22.5, "about a quarter"),
+    (15.0, "about a fifth"),
+    (8.0, "about a tenth"),
+)
 MULTIPLES = "times the day-to-day variation"
 """The unit of a change given in multiples of the day-to-day variation (when a % change would mislead)."""
 _RELATIVE_FLOOR = 3.0
@@ -77,9 +85,12 @@ class Amount:
 
 def verdict_words(verdict: Verdict) -> str:
     """A metric's verdict for a person: "Improved", "Worse", "No clear change", "Can't tell yet"."""
-    return {Verdict.IMPROVED: "Improved", Verdict.WORSENED: "Worse",
-            Verdict.CHANGED: "Changed (neither direction is better)",
-            Verdict.NO_CLEAR_CHANGE: "No clear change"}.get(verdict, "Can't tell yet")
+    return {
+        Verdict.IMPROVED: "Improved",
+        Verdict.WORSENED: "Worse",
+        Verdict.CHANGED: "Changed (neither direction is better)",
+        Verdict.NO_CLEAR_CHANGE: "No clear change",
+    }.get(verdict, "Can't tell yet")
 
 
 def check_words(check_name: str) -> str:
@@ -114,7 +125,8 @@ def series_reason(series: SeriesResult, metric: MetricSeries) -> str:
     if count < MIN_SESSIONS:
         spoiled = _common_failures(series, metric.spec)
         counted = {0: "no comparable sessions", 1: "only 1 comparable session"}.get(
-            count, f"only {count} comparable sessions")
+            count, f"only {count} comparable sessions"
+        )
         others = ": " if count == 0 else "; in the others "
         return f"{counted} (at least {MIN_SESSIONS} needed)" + (f"{others}{spoiled}" if spoiled else "")
     for check_name in DRIFT_CHECKS:
@@ -135,8 +147,10 @@ def _common_failures(series: SeriesResult, spec: MetricSpec) -> str:
 
 
 def _drifted(series: SeriesResult, check_name: str) -> bool:
-    warned = sum(any(c.name == check_name and c.status is not Status.PASS for p in s.photos for c in p.checks)
-                 for s in series.sessions)
+    warned = sum(
+        any(c.name == check_name and c.status is not Status.PASS for p in s.photos for c in p.checks)
+        for s in series.sessions
+    )
     return warned > 0
 
 
@@ -152,8 +166,12 @@ def relative_baseline(metric: MetricSeries) -> bool:
     and no session's value crossed zero (a difference such as cheek minus forehead redness can)."""
     baseline, noise = metric.baseline, day_to_day(metric)
     values = [v for v in metric.values if math.isfinite(v)]
-    return (math.isfinite(baseline) and baseline > 0 and not baseline < _RELATIVE_FLOOR * noise
-            and all(v > 0 for v in values))
+    return (
+        math.isfinite(baseline)
+        and baseline > 0
+        and not baseline < _RELATIVE_FLOOR * noise
+        and all(v > 0 for v in values)
+    )
 
 
 def change_amount(metric: MetricSeries) -> Amount | None:
@@ -188,16 +206,21 @@ def change_sentence(metric: MetricSeries, *, beyond_noise: bool) -> str:
         return f"{name}: no change can be given."
     verb = "rose" if amount.rose else "fell"
     if amount.unit == MULTIPLES:
-        return (f"{name} {verb} by {_figure(amount.size)} times the day-to-day variation of the photos "
-                f"({_figure(amount.uncertainty)} times would be needed to be sure), "
-                + ("a clear change." if beyond_noise else "within that variation."))
+        return (
+            f"{name} {verb} by {_figure(amount.size)} times the day-to-day variation of the photos "
+            f"({_figure(amount.uncertainty)} times would be needed to be sure), "
+            + ("a clear change." if beyond_noise else "within that variation.")
+        )
     size = amount.text()
     if amount.unit == "%":
         words = _fraction_words(amount.size)
         if words:
             size = f"{words} ({_figure(amount.size)} % ± {_figure(amount.uncertainty)} %)"
-    noise = ("more than the day-to-day variation of the photos" if beyond_noise
-             else "within the day-to-day variation of the photos")
+    noise = (
+        "more than the day-to-day variation of the photos"
+        if beyond_noise
+        else "within the day-to-day variation of the photos"
+    )
     return f"{name} {verb} by {size}, {noise}."
 
 

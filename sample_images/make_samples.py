@@ -232,8 +232,7 @@ def make_base_portrait(landmarker: FaceLandmarker) -> Portrait:
     return Portrait(image=image, landmarks=detect_face(landmarker, image))
 
 
-def crop_with_replicated_border(image: np.ndarray, left: int, top: int, width: int, height: int
-                                ) -> np.ndarray:
+def crop_with_replicated_border(image: np.ndarray, left: int, top: int, width: int, height: int) -> np.ndarray:
     """Crop ``width`` × ``height`` at (left, top), replicating the border where the crop leaves the image."""
     pad_left, pad_top = max(0, -left), max(0, -top)
     pad_right = max(0, left + width - image.shape[1])
@@ -248,8 +247,7 @@ def move_camera(image: np.ndarray, session: Session) -> np.ndarray:
     height, width = image.shape[:2]
     matrix: np.ndarray = cv2.getRotationMatrix2D((width / 2, height / 2), session.rotation_deg, session.scale)
     matrix[:, 2] += np.array([session.shift_x_px, session.shift_y_px])
-    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
 def detect_face(landmarker: FaceLandmarker, image: np.ndarray) -> np.ndarray:
@@ -288,17 +286,19 @@ def draw_sessions(rng: np.random.Generator) -> list[Session]:
     sessions = []
     for index in range(SESSION_COUNT):
         white_balance = rng.uniform(1 - MAX_WHITE_BALANCE_CHANGE, 1 + MAX_WHITE_BALANCE_CHANGE, size=3)
-        sessions.append(Session(
-            number=index + 1,
-            taken_on=FIRST_SESSION_DATE + index * SESSION_INTERVAL,
-            cheek_redness=INITIAL_CHEEK_REDNESS * (SESSION_COUNT - 1 - index) / (SESSION_COUNT - 1),
-            rotation_deg=float(rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG)),
-            scale=float(rng.uniform(1 - MAX_SCALE_CHANGE, 1 + MAX_SCALE_CHANGE)),
-            shift_x_px=float(rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)),
-            shift_y_px=float(rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)),
-            exposure=float(rng.uniform(*EXPOSURE_RANGE)),
-            white_balance=(float(white_balance[0]), float(white_balance[1]), float(white_balance[2])),
-        ))
+        sessions.append(
+            Session(
+                number=index + 1,
+                taken_on=FIRST_SESSION_DATE + index * SESSION_INTERVAL,
+                cheek_redness=INITIAL_CHEEK_REDNESS * (SESSION_COUNT - 1 - index) / (SESSION_COUNT - 1),
+                rotation_deg=float(rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG)),
+                scale=float(rng.uniform(1 - MAX_SCALE_CHANGE, 1 + MAX_SCALE_CHANGE)),
+                shift_x_px=float(rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)),
+                shift_y_px=float(rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)),
+                exposure=float(rng.uniform(*EXPOSURE_RANGE)),
+                white_balance=(float(white_balance[0]), float(white_balance[1]), float(white_balance[2])),
+            )
+        )
     return sessions
 
 
@@ -367,11 +367,16 @@ def write_check_photos(portrait: Portrait, sessions: list[Session], rendered: di
     first = rendered[1]
     save_jpeg(make_no_face(), CHECKS_FOLDER / "no_face.jpg")
     # Orientation 6: the stored pixels are turned 90° counter-clockwise; a viewer turns them back clockwise.
-    save_jpeg(np.ascontiguousarray(np.rot90(first, k=1)), CHECKS_FOLDER / "rotated_exif.jpg",
-              timestamp=sessions[0].exif_timestamp, orientation=6)
+    save_jpeg(
+        np.ascontiguousarray(np.rot90(first, k=1)),
+        CHECKS_FOLDER / "rotated_exif.jpg",
+        timestamp=sessions[0].exif_timestamp,
+        orientation=6,
+    )
     save_jpeg(make_thumbnail(portrait), CHECKS_FOLDER / "too_small.jpg")
     (CHECKS_FOLDER / "not_an_image.jpg").write_text(
-        "This is a text file with a .jpg name: the analyser must refuse it as not an image.\n")
+        "This is a text file with a .jpg name: the analyser must refuse it as not an image.\n"
+    )
     save_jpeg(cv2.GaussianBlur(first, (0, 0), BLUR_SIGMA_PX), CHECKS_FOLDER / "blurred.jpg")
     save_jpeg(apply_gains(first, (DARK_EXPOSURE,) * 3), CHECKS_FOLDER / "too_dark.jpg")
     save_jpeg(make_two_faces(portrait), CHECKS_FOLDER / "two_faces.jpg")
@@ -413,30 +418,64 @@ def is_heif_with_face(outcome: PhotoResult | ProgressError) -> bool:
 
 
 CHECK_PHOTOS = (
-    CheckPhoto("no_face.jpg", f"`skimage.data.chelsea()` (a cat), {NO_FACE_UPSCALE:g}× Lanczos",
-               "refusal `no_face` (NoFaceError)", refused_with(NoFaceError)),
-    CheckPhoto("rotated_exif.jpg", "session 1, pixels turned 90° counter-clockwise, EXIF Orientation 6",
-               "read upright through the Orientation tag (portrait, face found)", is_upright_rotated_photo),
-    CheckPhoto("too_small.jpg", f"square crop of the base face, {THUMBNAIL_SIDE} × {THUMBNAIL_SIDE} px",
-               "refusal `image_too_small` (ImageTooSmallError)", refused_with(ImageTooSmallError)),
-    CheckPhoto("not_an_image.jpg", "a line of text saved under a .jpg name",
-               "refusal `not_an_image` (NotAnImageError)", refused_with(NotAnImageError)),
-    CheckPhoto("blurred.jpg", f"session 1, Gaussian blur σ = {BLUR_SIGMA_PX:g} px",
-               "`sharpness` at warn (fail is not reachable, see below)", warns_or_fails("sharpness")),
-    CheckPhoto("too_dark.jpg", f"session 1, exposure ×{DARK_EXPOSURE:g} in linear light",
-               "`exposure_shadows` at warn or fail", warns_or_fails("exposure_shadows")),
-    CheckPhoto("two_faces.jpg", f"base face crop beside a {SECOND_FACE_SCALE:.0%} copy, on grey",
-               "`faces_in_photo` at warn (it never fails)", warns_or_fails("faces_in_photo")),
-    CheckPhoto("colour_cast.jpg", "session 1, linear-light gains R ×{:g}, G ×{:g}, B ×{:g}".format(
-               *COLOUR_CAST_GAINS), "`colour_cast` at fail (skin hue under 20°)",
-               lambda outcome: check_status(outcome, "colour_cast") is Status.FAIL),
-    CheckPhoto("session_heic.heic", f"session {HEIC_SESSION} as HEIC (quality {HEIC_QUALITY}) with EXIF date",
-               "HEIC decoding and EXIF date; analyses like the JPEG", is_heif_with_face),
+    CheckPhoto(
+        "no_face.jpg",
+        f"`skimage.data.chelsea()` (a cat), {NO_FACE_UPSCALE:g}× Lanczos",
+        "refusal `no_face` (NoFaceError)",
+        refused_with(NoFaceError),
+    ),
+    CheckPhoto(
+        "rotated_exif.jpg",
+        "session 1, pixels turned 90° counter-clockwise, EXIF Orientation 6",
+        "read upright through the Orientation tag (portrait, face found)",
+        is_upright_rotated_photo,
+    ),
+    CheckPhoto(
+        "too_small.jpg",
+        f"square crop of the base face, {THUMBNAIL_SIDE} × {THUMBNAIL_SIDE} px",
+        "refusal `image_too_small` (ImageTooSmallError)",
+        refused_with(ImageTooSmallError),
+    ),
+    CheckPhoto(
+        "not_an_image.jpg",
+        "a line of text saved under a .jpg name",
+        "refusal `not_an_image` (NotAnImageError)",
+        refused_with(NotAnImageError),
+    ),
+    CheckPhoto(
+        "blurred.jpg",
+        f"session 1, Gaussian blur σ = {BLUR_SIGMA_PX:g} px",
+        "`sharpness` at warn (fail is not reachable, see below)",
+        warns_or_fails("sharpness"),
+    ),
+    CheckPhoto(
+        "too_dark.jpg",
+        f"session 1, exposure ×{DARK_EXPOSURE:g} in linear light",
+        "`exposure_shadows` at warn or fail",
+        warns_or_fails("exposure_shadows"),
+    ),
+    CheckPhoto(
+        "two_faces.jpg",
+        f"base face crop beside a {SECOND_FACE_SCALE:.0%} copy, on grey",
+        "`faces_in_photo` at warn (it never fails)",
+        warns_or_fails("faces_in_photo"),
+    ),
+    CheckPhoto(
+        "colour_cast.jpg",
+        "session 1, linear-light gains R ×{:g}, G ×{:g}, B ×{:g}".format(*COLOUR_CAST_GAINS),
+        "`colour_cast` at fail (skin hue under 20°)",
+        lambda outcome: check_status(outcome, "colour_cast") is Status.FAIL,
+    ),
+    CheckPhoto(
+        "session_heic.heic",
+        f"session {HEIC_SESSION} as HEIC (quality {HEIC_QUALITY}) with EXIF date",
+        "HEIC decoding and EXIF date; analyses like the JPEG",
+        is_heif_with_face,
+    ),
 )
 
 
-def analyse(path: Path, landmarker: FaceLandmarker, baseline: PhotoResult | None = None
-            ) -> PhotoResult | ProgressError:
+def analyse(path: Path, landmarker: FaceLandmarker, baseline: PhotoResult | None = None) -> PhotoResult | ProgressError:
     """The analyser's result, or the refusal it raised."""
     try:
         return analyze_photo(path, landmarker, baseline=baseline)
@@ -449,8 +488,11 @@ def describe(outcome: PhotoResult | ProgressError) -> tuple[str, str, str, str]:
     if isinstance(outcome, ProgressError):
         return f"refused: {outcome.code}", "", "", ""
     values = {check.name: check.value for check in outcome.checks}
-    flagged = ", ".join(f"{check.name} {check.status} ({check.value:.3g})" for check in outcome.checks
-                        if check.status is not Status.PASS)
+    flagged = ", ".join(
+        f"{check.name} {check.status} ({check.value:.3g})"
+        for check in outcome.checks
+        if check.status is not Status.PASS
+    )
     return "ok", f"{values['face_size']:.1f}", f"{values['sharpness']:.3f}", flagged or "none"
 
 
@@ -492,18 +534,27 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 def plain_table(header: list[str], rows: list[list[str]]) -> str:
     """A fixed-width text table for the terminal."""
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-                     for row in [header, *rows])
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
 
 
 def session_rows(sessions: list[Session]) -> list[list[str]]:
     """The simulated numbers per session, as table cells."""
-    return [[
-        session.file_name, session.exif_timestamp, f"{session.cheek_redness:+.2f}",
-        f"{session.rotation_deg:+.2f}", f"{session.scale:.4f}",
-        f"{session.shift_x_px:+.1f}, {session.shift_y_px:+.1f}", f"{session.exposure:.4f}",
-        "{:.4f}, {:.4f}, {:.4f}".format(*session.white_balance),
-    ] for session in sessions]
+    return [
+        [
+            session.file_name,
+            session.exif_timestamp,
+            f"{session.cheek_redness:+.2f}",
+            f"{session.rotation_deg:+.2f}",
+            f"{session.scale:.4f}",
+            f"{session.shift_x_px:+.1f}, {session.shift_y_px:+.1f}",
+            f"{session.exposure:.4f}",
+            "{:.4f}, {:.4f}, {:.4f}".format(*session.white_balance),
+        ]
+        for session in sessions
+    ]
 
 
 def folder_size() -> int:
@@ -513,8 +564,16 @@ def folder_size() -> int:
 
 def write_readme(sessions: list[Session], results: list[list[str]]) -> None:
     """Write README.md: source, licence, what was simulated, how to regenerate, what the check photos do."""
-    session_header = ["file", "EXIF DateTimeOriginal", "cheek a* added", "rotation ° (ccw)", "scale",
-                      "shift x, y px", "exposure", "white balance R, G, B"]
+    session_header = [
+        "file",
+        "EXIF DateTimeOriginal",
+        "cheek a* added",
+        "rotation ° (ccw)",
+        "scale",
+        "shift x, y px",
+        "exposure",
+        "white balance R, G, B",
+    ]
     check_rows = [[f"`{photo.file_name}`", photo.made_from, photo.purpose] for photo in CHECK_PHOTOS]
     text = f"""# Sample images
 

@@ -47,12 +47,23 @@ def grey_tiff(values: np.ndarray, sample_format: int) -> bytes:
     height, width = values.shape
     pixels = np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<")).tobytes()
     pixel_offset = 8 + 2 + 12 * 10 + 4  # header, then one IFD of ten entries, then the pixels
-    entries = [(256, 4, width), (257, 4, height), (258, 3, values.dtype.itemsize * 8), (259, 3, 1), (262, 3, 1),
-               (273, 4, pixel_offset), (277, 3, 1), (278, 4, height), (279, 4, len(pixels)), (339, 3, sample_format)]
+    entries = [
+        (256, 4, width),
+        (257, 4, height),
+        (258, 3, values.dtype.itemsize * 8),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 4, pixel_offset),
+        (277, 3, 1),
+        (278, 4, height),
+        (279, 4, len(pixels)),
+        (339, 3, sample_format),
+    ]
     out = bytearray(b"II*\x00" + struct.pack("<IH", 8, len(entries)))
     for tag, kind, value in entries:  # kind 3 = SHORT, 4 = LONG; one value each, left-justified in 4 bytes
-        out += struct.pack("<HHI", tag, kind, 1) + struct.pack("<HH" if kind == 3 else "<I", *(
-            (value, 0) if kind == 3 else (value,)))
+        out += struct.pack("<HHI", tag, kind, 1) + struct.pack(
+            "<HH" if kind == 3 else "<I", *((value, 0) if kind == 3 else (value,))
+        )
     return bytes(out + struct.pack("<I", 0)) + pixels
 
 
@@ -120,8 +131,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 """Debian's Chromium: Playwright drives it and never downloads a browser of its own."""
 ARTIFACTS = Path(os.environ.get("PROGRESS_TEST_ARTIFACTS", ROOT / ".artifacts"))
 """Where browser tests leave screenshots and server logs to look at (``.artifacts/`` is not committed)."""
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 """No background connections: the machine has no network, and a practice's browser should not phone home."""
 
 
@@ -134,8 +152,9 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def streamlit_server(script: Path, *, data_folder: Path, log: Path, cwd: Path = ROOT,
-                     extra_args: Sequence[str] = ()) -> Iterator[str]:
+def streamlit_server(
+    script: Path, *, data_folder: Path, log: Path, cwd: Path = ROOT, extra_args: Sequence[str] = ()
+) -> Iterator[str]:
     """``streamlit run script`` on a free loopback port with its records in ``data_folder``; yields its URL and
     stops it afterwards. Fails with the server's log if it stops or does not answer within 120 s."""
     with socket.socket() as probe:
@@ -146,10 +165,28 @@ def streamlit_server(script: Path, *, data_folder: Path, log: Path, cwd: Path = 
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             *extra_args],
-            cwd=cwd, env=environment, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                *extra_args,
+            ],
+            cwd=cwd,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):

@@ -10,9 +10,7 @@ import struct
 
 import numpy as np
 
-DISPLAY_P3_COLORANTS_D50 = np.array(
-    [[0.5151, 0.2412, -0.0011], [0.2919, 0.6922, 0.0419], [0.1572, 0.0666, 0.7841]]
-)
+DISPLAY_P3_COLORANTS_D50 = np.array([[0.5151, 0.2412, -0.0011], [0.2919, 0.6922, 0.0419], [0.1572, 0.0666, 0.7841]])
 """Rows: red, green, blue colorant XYZ (D50-adapted), as in Apple's Display P3 profile."""
 SRGB_COLORANTS_D50 = np.array([[0.4361, 0.2225, 0.0139], [0.3851, 0.7169, 0.0971], [0.1431, 0.0606, 0.7141]])
 _D50 = (0.9642, 1.0, 0.8249)

@@ -60,6 +60,7 @@ def test_canonical_face_aligns_onto_itself_with_no_residual() -> None:
 
 def _project(vertices: np.ndarray, yaw: float, pitch: float, roll: float) -> np.ndarray:
     """Rotate the canonical face (x right, y up, z toward camera) and express it in photo pixels."""
+
     def rotation(axis: int, degrees: float) -> np.ndarray:
         c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
         i, j = [(1, 2), (2, 0), (0, 1)][axis]
@@ -72,8 +73,9 @@ def _project(vertices: np.ndarray, yaw: float, pitch: float, roll: float) -> np.
     return np.column_stack([500 + camera[:, 0], 500 - camera[:, 1], -camera[:, 2]])
 
 
-@pytest.mark.parametrize(("yaw", "pitch", "roll"), [(0, 0, 0), (8, 0, 0), (-8, 0, 0), (0, 7, 0), (0, -7, 0),
-                                                    (0, 0, 12), (6, -5, -9)])
+@pytest.mark.parametrize(
+    ("yaw", "pitch", "roll"), [(0, 0, 0), (8, 0, 0), (-8, 0, 0), (0, 7, 0), (0, -7, 0), (0, 0, 12), (6, -5, -9)]
+)
 def test_head_pose_recovers_known_rotations(yaw: float, pitch: float, roll: float) -> None:
     from progress.model import canonical_face_vertices
 
@@ -110,8 +112,14 @@ def large_portrait(astronaut: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("angle", "scale", "shift"),
-    [(0, 1.0, (37, -21)), (15, 1.0, (0, 0)), (-15, 1.0, (10, 5)), (0, 0.5, (0, 0)), (-7, 0.6, (13, 9)),
-     (10, 1.5, (0, 0))],
+    [
+        (0, 1.0, (37, -21)),
+        (15, 1.0, (0, 0)),
+        (-15, 1.0, (10, 5)),
+        (0, 0.5, (0, 0)),
+        (-7, 0.6, (13, 9)),
+        (10, 1.5, (0, 0)),
+    ],
 )
 def test_alignment_is_invariant_to_how_the_photo_was_framed(
     landmarker: FaceLandmarker, large_portrait: np.ndarray, angle: float, scale: float, shift: tuple[int, int]

@@ -67,8 +67,9 @@ def _client(folder: Path, name: str, analysed: Analysed | None = None, sessions:
     with Store(data_folder=folder) as store:
         client = store.create_client(name, consent_clinical=True)
         for number in range(1, sessions + 1):
-            session = store.add_session(client.id, day=date(2026, 1, number), number=number,
-                                        treatment_notes=f"notes {number}")
+            session = store.add_session(
+                client.id, day=date(2026, 1, number), number=number, treatment_notes=f"notes {number}"
+            )
             assert analysed is not None
             photo = store.add_photo(session.id, analysed.data, filename=f"s{number}.jpg")
             store.save_analysis(photo.id, analysed.result, ALGORITHM_VERSION)
@@ -123,8 +124,12 @@ def test_a_saved_session_empties_the_form_and_numbers_follow_the_records(
 ) -> None:
     client_id = _client(practice, "A-017")
     app = _app(client_id, "New session")
-    _uploader(app).set_value([("IMG_20260105_100000.jpg", encode(client_photo), "image/jpeg"),
-                              ("notes.jpg", b"not a photo at all", "image/jpeg")]).run()
+    _uploader(app).set_value(
+        [
+            ("IMG_20260105_100000.jpg", encode(client_photo), "image/jpeg"),
+            ("notes.jpg", b"not a photo at all", "image/jpeg"),
+        ]
+    ).run()
     assert str(app.date_input[0].value) == "2026-01-05"  # from the usable photo's name
     assert "notes.jpg" in _texts(app)  # named as not usable, its date ignored
     app.text_area[0].set_value("ST6, ST7").run()
@@ -162,8 +167,9 @@ def test_another_client_gets_an_empty_form(practice: Path, client_photo: np.ndar
 
 def test_dates_that_differ_are_named(practice: Path, client_photo: np.ndarray) -> None:
     app = _app(_client(practice, "A-018"), "New session")
-    _uploader(app).set_value([(f"IMG_2026010{day}_100000.jpg", encode(client_photo, quality=80 + day), "image/jpeg")
-                              for day in (5, 6, 7)]).run()
+    _uploader(app).set_value(
+        [(f"IMG_2026010{day}_100000.jpg", encode(client_photo, quality=80 + day), "image/jpeg") for day in (5, 6, 7)]
+    ).run()
     warning = next(w.value for w in app.warning if "different days" in w.value)
     assert "05 January 2026" in warning and "06 January 2026" in warning and "07 January 2026" in warning
 
@@ -301,8 +307,9 @@ def test_markdown_in_user_text_is_shown_as_text(practice: Path, analysed: Analys
     client_id = _client(practice, MARKDOWN_NAME, analysed, sessions=2)
     with Store(data_folder=practice) as store:
         for record in store.sessions(client_id):
-            store.update_session(record.id, treatment_notes=MARKDOWN_NAME,
-                                 capture_notes="[link](http://example.invalid)")
+            store.update_session(
+                record.id, treatment_notes=MARKDOWN_NAME, capture_notes="[link](http://example.invalid)"
+            )
     app = _app(client_id)
     for screen in SCREENS:
         app.radio(key="screen").set_value(screen).run()

@@ -61,8 +61,9 @@ def test_only_loopback_addresses_count_as_this_computer() -> None:
     assert not is_loopback("192.168.1.20") and not is_loopback("practice.local")
 
 
-def test_the_command_prints_the_secrets_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-                                             ) -> None:
+def test_the_command_prints_the_secrets_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "needle")
     assert main([]) == 0
     line = capsys.readouterr().out.splitlines()[-1]

@@ -47,8 +47,11 @@ SAVE = "Save the session and analyse its photos"
 def _idle(page: Page) -> None:
     """Wait until the app's run has finished: while it runs, the previous run's elements are still shown."""
     page.wait_for_timeout(300)  # let a run that was just asked for begin
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidgetRunningIcon], "
-                           "[data-testid=stStatusWidgetRunningManIcon], [data-stale=true]')", timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidgetRunningIcon], "
+        "[data-testid=stStatusWidgetRunningManIcon], [data-stale=true]')",
+        timeout=WAIT_MS,
+    )
 
 
 def _choose_screen(page: Page, name: str) -> None:
@@ -129,7 +132,8 @@ def test_a_practitioner_keeps_two_clients_apart_corrects_records_and_downloads(
 
         # a photo in X's form, then client Y: Y's form is empty and nothing is filed for Y
         page.locator('[data-testid="stFileUploader"]').filter(has_text="Photos of this session").locator(
-            "input[type=file]").set_input_files(str(first))
+            "input[type=file]"
+        ).set_input_files(str(first))
         expect(page.locator('[data-testid="stFileChip"]')).to_have_count(1)
         page.locator("textarea").first.fill("X's treatment")
         _choose_client(page, "Y")

@@ -38,10 +38,13 @@ def test_the_demo_clients_progress_opens_with_the_concern_summary_above_the_firs
             page.goto(server)
             page.locator(".st-key-demo button").click()
             expect(page.get_by_text("Demo client (astronaut)").filter(visible=True).first).to_be_visible(
-                timeout=WAIT_MS)
-            screen = (page.get_by_role("tab", name="Progress", exact=True)
-                      .or_(page.get_by_role("link", name="Progress", exact=True))
-                      .or_(page.get_by_text("Progress", exact=True)))
+                timeout=WAIT_MS
+            )
+            screen = (
+                page.get_by_role("tab", name="Progress", exact=True)
+                .or_(page.get_by_role("link", name="Progress", exact=True))
+                .or_(page.get_by_text("Progress", exact=True))
+            )
             screen.filter(visible=True).first.click()
             summary = page.get_by_text("Summary by concern", exact=True).filter(visible=True).first
             expect(summary).to_be_visible(timeout=WAIT_MS)

@@ -84,7 +84,7 @@ def _crop_at_eyes(image: np.ndarray, eye: np.ndarray) -> np.ndarray:
     width, height = CROP
     x0, y0 = round(eye[0] - EYE_TARGET[0] * width), round(eye[1] - EYE_TARGET[1] * height)
     padded = cv2.copyMakeBorder(image, height, height, width, width, cv2.BORDER_CONSTANT)
-    return np.ascontiguousarray(padded[y0 + height:y0 + 2 * height, x0 + width:x0 + 2 * width])
+    return np.ascontiguousarray(padded[y0 + height : y0 + 2 * height, x0 + width : x0 + 2 * width])
 
 
 def _eyes(landmarker: FaceLandmarker, rgb: np.ndarray) -> np.ndarray:
@@ -139,8 +139,13 @@ def practice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, St
     folder = tmp_path_factory.mktemp("capture_practice")
     script = folder / "capture_app.py"
     script.write_text(SCRIPT)
-    with streamlit_server(script, data_folder=folder / "data", log=ARTIFACTS / "capture-server.log", cwd=folder,
-                          extra_args=("--server.fileWatcherType", "none")) as url:
+    with streamlit_server(
+        script,
+        data_folder=folder / "data",
+        log=ARTIFACTS / "capture-server.log",
+        cwd=folder,
+        extra_args=("--server.fileWatcherType", "none"),
+    ) as url:
         store = Store(data_folder=folder / "data")
         try:
             yield url, store
@@ -171,7 +176,8 @@ def _is_local(url: str) -> bool:
 
 def _open(playwright: Playwright, video: Path, url: str) -> tuple[Browser, Page, list[str]]:
     browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=[*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"])
+        executable_path=CHROMIUM, args=[*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"]
+    )
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.set_default_timeout(90_000)
     requests: list[str] = []
@@ -181,8 +187,9 @@ def _open(playwright: Playwright, video: Path, url: str) -> tuple[Browser, Page,
 
 
 @pytest.mark.model  # the browser runs the face model (and the stored photos are analysed)
-def test_a_new_clients_photos_are_stored_by_the_automatic_shutter(practice: tuple[str, Store],
-                                                                   real_video: tuple[Path, bytes]) -> None:
+def test_a_new_clients_photos_are_stored_by_the_automatic_shutter(
+    practice: tuple[str, Store], real_video: tuple[Path, bytes]
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     url, store = practice
@@ -218,7 +225,8 @@ def test_a_new_clients_photos_are_stored_by_the_automatic_shutter(practice: tupl
 
 
 def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
-        practice: tuple[str, Store], real_video: tuple[Path, bytes], landmarker: FaceLandmarker) -> None:
+    practice: tuple[str, Store], real_video: tuple[Path, bytes], landmarker: FaceLandmarker
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     url, store = practice
@@ -254,7 +262,8 @@ def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
 
 @pytest.mark.model  # the browser runs the face model (and the stored photo is analysed)
 def test_the_manual_shutter_stores_a_photo_and_the_page_stays_on_this_machine(
-        practice: tuple[str, Store], synthetic_video: Path) -> None:
+    practice: tuple[str, Store], synthetic_video: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     url, store = practice
@@ -289,8 +298,15 @@ def test_the_live_checks_javascript_decides_as_python_does() -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    result = subprocess.run([node, "--test", str(ROOT / "tests" / "js")], cwd=ROOT, capture_output=True, text=True,
-                            env=os.environ | {"PROGRESS_PYTHON": sys.executable}, timeout=300, check=False)
+    result = subprocess.run(
+        [node, "--test", str(ROOT / "tests" / "js")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PROGRESS_PYTHON": sys.executable},
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
@@ -303,18 +319,29 @@ def test_a_still_from_the_camera_is_checked_and_stamped_with_its_time_and_device
 
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(client_photo, cv2.COLOR_RGB2BGR))
     assert ok
-    value = {"shot": 2, "image": "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode(),
-             "captured_at": "2026-06-01T10:20:30.123", "device": "FaceTime HD Camera", "method": "takePhoto",
-             "width": client_photo.shape[1], "height": client_photo.shape[0]}
+    value = {
+        "shot": 2,
+        "image": "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode(),
+        "captured_at": "2026-06-01T10:20:30.123",
+        "device": "FaceTime HD Camera",
+        "method": "takePhoto",
+        "width": client_photo.shape[1],
+        "height": client_photo.shape[0],
+    }
     photo = decode_capture(value)
     assert (photo.shot, photo.device, photo.method) == (2, "FaceTime HD Camera", "takePhoto")
     read = ingest.read_photo(photo.data)
     assert read.captured_at == datetime(2026, 6, 1, 10, 20, 30)
     assert read.captured_at_source == "exif"
     assert np.array_equal(read.image, ingest.read_photo(jpeg.tobytes()).image)  # pixels untouched
-    for broken in (None, {}, value | {"image": "data:text/plain;base64,aGVsbG8="},
-                   value | {"image": "data:image/jpeg;base64,@@"}, value | {"captured_at": "yesterday"},
-                   value | {"image": "data:image/png;base64,aGVsbG8="}):
+    for broken in (
+        None,
+        {},
+        value | {"image": "data:text/plain;base64,aGVsbG8="},
+        value | {"image": "data:image/jpeg;base64,@@"},
+        value | {"captured_at": "yesterday"},
+        value | {"image": "data:image/png;base64,aGVsbG8="},
+    ):
         with pytest.raises(CaptureError):
             decode_capture(broken)
 
@@ -327,8 +354,9 @@ def test_a_certificate_for_the_practice_network(tmp_path: Path) -> None:
     names = local_names()
     assert names[:2] == ("localhost", "127.0.0.1")
     made = make_certificate(tmp_path / "tls", (*names, "192.168.1.20"))
-    text = subprocess.run(["openssl", "x509", "-in", str(made.certificate), "-noout", "-text"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["openssl", "x509", "-in", str(made.certificate), "-noout", "-text"], capture_output=True, text=True, check=True
+    ).stdout
     assert "DNS:localhost" in text and "IP Address:192.168.1.20" in text
     assert made.key.stat().st_mode & 0o077 == 0
     assert "--server.sslCertFile" in serve_command(made) and "--server.address 0.0.0.0" in serve_command(made)

@@ -62,15 +62,17 @@ def _render_chart(
     """uint8 RGB ColorChecker: 4×6 patches with black gaps and frame, on a mid-grey card, tilted in perspective."""
     chart_height, chart_width = 4 * patch + 3 * gap + 2 * frame, 6 * patch + 5 * gap + 2 * frame
     image = np.full((chart_height + 2 * card, chart_width + 2 * card, 3), 128, np.uint8)
-    image[card:card + chart_height, card:card + chart_width] = 20  # the chart's black (not 0: matte paint)
+    image[card : card + chart_height, card : card + chart_width] = 20  # the chart's black (not 0: matte paint)
     for index, colour in enumerate(patches):
         row, column = divmod(index, 6)
         top, left = card + frame + row * (patch + gap), card + frame + column * (patch + gap)
-        image[top:top + patch, left:left + patch] = colour
+        image[top : top + patch, left : left + patch] = colour
     height, width = image.shape[:2]
     corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
-    tilted = np.array([[0.1 * width, 0.05 * width], [0.97 * width, 0], [width, height - 0.04 * width],
-                       [0.06 * width, height]], np.float32)
+    tilted = np.array(
+        [[0.1 * width, 0.05 * width], [0.97 * width, 0], [width, height - 0.04 * width], [0.06 * width, height]],
+        np.float32,
+    )
     warp = cv2.getPerspectiveTransform(corners, tilted)
     return cv2.warpPerspective(image, warp, (width, height), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
 
@@ -80,7 +82,7 @@ def _with_chart(photo: np.ndarray, patches: np.ndarray = CHART_REFERENCE_SRGB) -
     chart = _render_chart(patches)
     top, left = CHART_TOP_LEFT
     scene = photo.copy()
-    scene[top:top + chart.shape[0], left:left + chart.shape[1]] = chart
+    scene[top : top + chart.shape[0], left : left + chart.shape[1]] = chart
     scene = cv2.GaussianBlur(scene, (0, 0), 1.0)
     noise = np.random.default_rng(0).normal(0.0, 3.0, scene.shape)
     return np.clip(np.rint(scene + noise), 0, 255).astype(np.uint8)
@@ -202,8 +204,9 @@ def test_the_pipeline_measures_skin_through_the_chart(scene: np.ndarray, landmar
     assert cast.aligned is not None
     uncorrected = skin_metrics(cast.aligned.image, cast.aligned.landmarks)["redness.a_star.cheek_left"]
     assert abs(uncorrected - plain.metrics["redness.a_star.cheek_left"]) > 3  # the cast alone moves redness
-    assert cast.metrics["redness.a_star.cheek_left"] == pytest.approx(plain.metrics["redness.a_star.cheek_left"],
-                                                                      abs=1.0)
+    assert cast.metrics["redness.a_star.cheek_left"] == pytest.approx(
+        plain.metrics["redness.a_star.cheek_left"], abs=1.0
+    )
     assert cast.to_dict()["colour_correction"] == "chart"
 
 
@@ -213,14 +216,19 @@ FACE_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "faces"
 
 def test_pre_test_accepts_the_chart_photos(scene: np.ndarray) -> None:
     cast = scale_exposure(scene, CAST_GAINS)
-    for photo in (scene, cast, scale_exposure(scene, 0.5),
-                  cv2.resize(cast, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC),
-                  cv2.resize(scene, (4000, 3000), interpolation=cv2.INTER_CUBIC)):
+    for photo in (
+        scene,
+        cast,
+        scale_exposure(scene, 0.5),
+        cv2.resize(cast, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC),
+        cv2.resize(scene, (4000, 3000), interpolation=cv2.INTER_CUBIC),
+    ):
         assert might_hold_chart(photo)
 
 
-def test_pre_test_rejects_face_photos_without_a_chart(astronaut: np.ndarray, client_photo: np.ndarray,
-                                                      cat: np.ndarray) -> None:
+def test_pre_test_rejects_face_photos_without_a_chart(
+    astronaut: np.ndarray, client_photo: np.ndarray, cat: np.ndarray
+) -> None:
     assert not might_hold_chart(astronaut)
     assert not might_hold_chart(client_photo)
     assert not might_hold_chart(cat)
@@ -230,8 +238,13 @@ def test_pre_test_rejects_face_photos_without_a_chart(astronaut: np.ndarray, cli
 def test_pre_test_rejects_real_face_photos() -> None:
     """Every decodable photo in ../shared/faces (62 at the time of writing: portraits, groups, clinical close-ups);
     none holds a chart."""
-    paths = sorted(p for p in FACE_PHOTOS.rglob("*") if p.is_file() and p.suffix.lower() in
-                   {".jpg", ".jpeg", ".png", ".webp"}) if FACE_PHOTOS.is_dir() else []
+    paths = (
+        sorted(
+            p for p in FACE_PHOTOS.rglob("*") if p.is_file() and p.suffix.lower() in {".jpg", ".jpeg", ".png", ".webp"}
+        )
+        if FACE_PHOTOS.is_dir()
+        else []
+    )
     if not paths:
         pytest.skip("no real face photos in ../shared/faces")
     accepted = []

@@ -16,8 +16,19 @@ from helpers import encode
 from progress.cli import main
 from progress.landmarks import FaceLandmarker
 
-EXPECTED_KEYS = {"path", "ok", "error", "captured_at", "captured_at_source", "face", "checks", "metrics", "lighting",
-                 "skin_reference", "colour_correction"}
+EXPECTED_KEYS = {
+    "path",
+    "ok",
+    "error",
+    "captured_at",
+    "captured_at_source",
+    "face",
+    "checks",
+    "metrics",
+    "lighting",
+    "skin_reference",
+    "colour_correction",
+}
 
 
 def _run(arguments: list[str]) -> tuple[int, list[dict[str, Any]]]:
@@ -73,8 +84,13 @@ def test_python_dash_m_is_the_same_command_with_readable_output(client_photo: np
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(encode(client_photo))
     missing = tmp_path / "missing.jpg"
-    completed = subprocess.run([sys.executable, "-m", "progress", "analyze", str(photo), str(missing)],
-                               capture_output=True, text=True, timeout=120, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "progress", "analyze", str(photo), str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 1
     assert "face found" in completed.stdout and "FAIL expression_smile" in completed.stdout
     assert f"{missing}: NOT USABLE: The file {missing} cannot be read" in completed.stdout
@@ -109,9 +125,21 @@ def test_series_groups_sub_folders_into_sessions_and_writes_table_json_csv_and_c
         session.mkdir(parents=True, exist_ok=True)
         shutil.copy(photo, session / photo.name)
     out = io.StringIO()
-    status = main(["series", str(client), "--primary", "redness.cheek_contrast.cheek_left",
-                   "--json", str(tmp_path / "s.json"), "--csv", str(tmp_path / "s.csv"), "--plot", str(tmp_path / "c")],
-                  out=out)
+    status = main(
+        [
+            "series",
+            str(client),
+            "--primary",
+            "redness.cheek_contrast.cheek_left",
+            "--json",
+            str(tmp_path / "s.json"),
+            "--csv",
+            str(tmp_path / "s.csv"),
+            "--plot",
+            str(tmp_path / "c"),
+        ],
+        out=out,
+    )
     assert status == 0
     table = out.getvalue()
     assert table.startswith("4 sessions: visit_1 (2/2 photos)")
@@ -150,8 +178,7 @@ def test_records_commands_export_import_cleanup_and_report_by_client_name(
         client = store.create_client("C-042", consent_clinical=False)
         for day in range(3):
             session = store.add_session(client.id)
-            store_and_analyze(store, landmarker, session.id,
-                              [(f"s{day}.jpg", encode(client_photo, quality=90 - day))])
+            store_and_analyze(store, landmarker, session.id, [(f"s{day}.jpg", encode(client_photo, quality=90 - day))])
     assert main(["report", "C-042", "--out", str(tmp_path / "r.pdf")], out=io.StringIO()) == 0
     assert "Client: C-042" in PdfReader(tmp_path / "r.pdf").pages[0].extract_text()
     assert not PdfReader(tmp_path / "r.pdf").pages[0].images  # no photo consent: no photos
@@ -165,8 +192,9 @@ def test_records_commands_export_import_cleanup_and_report_by_client_name(
 
 
 @pytest.mark.model
-def test_series_analyses_each_photo_once_and_measures_its_skin_once(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_series_analyses_each_photo_once_and_measures_its_skin_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import shutil
 
     import progress.analysis
@@ -211,9 +239,15 @@ def test_pictures_of_a_stored_client_do_not_run_the_landmarker(
     monkeypatch.delenv("PROGRESS_DATABASE_URL", raising=False)
     with Store() as store:
         client = store.create_client("C-043", consent_clinical=True)
-        outcomes = [store_and_analyze(store, landmarker, store.add_session(client.id).id,
-                                      [(f"s{day}.jpg", encode(client_photo, quality=90 - day))])[0]
-                    for day in range(2)]
+        outcomes = [
+            store_and_analyze(
+                store,
+                landmarker,
+                store.add_session(client.id).id,
+                [(f"s{day}.jpg", encode(client_photo, quality=90 - day))],
+            )[0]
+            for day in range(2)
+        ]
     calls: list[np.ndarray] = []
 
     def no_face(self: FaceLandmarker, image: np.ndarray, **options: object) -> Detection:
@@ -248,8 +282,7 @@ HEAVY_MODULES = ("sqlalchemy", "alembic", "fpdf", "scipy.stats", "streamlit")
 def _loaded_after(code: str) -> set[str]:
     """The module names a fresh interpreter holds after running ``code`` (which may print to stderr only)."""
     script = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                               check=True)
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     return set(completed.stdout.split())
 
 
@@ -261,9 +294,11 @@ def test_importing_the_command_line_loads_nothing_heavy() -> None:
 def test_analyze_imports_neither_the_records_nor_the_statistics(client_photo: np.ndarray, tmp_path: Path) -> None:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(encode(client_photo))
-    code = ("import io, sys\nfrom progress.cli import main\n"
-            f"status = main(['analyze', '--json', {str(photo)!r}], out=io.StringIO())\n"
-            "assert status in (0, 1), status")
+    code = (
+        "import io, sys\nfrom progress.cli import main\n"
+        f"status = main(['analyze', '--json', {str(photo)!r}], out=io.StringIO())\n"
+        "assert status in (0, 1), status"
+    )
     loaded = _loaded_after(code)
     assert "mediapipe" in loaded  # the photo was analysed
     assert not loaded & set(HEAVY_MODULES)

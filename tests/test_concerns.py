@@ -20,16 +20,24 @@ GLOW = next(c for c in CONCERNS if c.key == "glow")
 JAWLINE = next(c for c in CONCERNS if c.key == "jawline")
 
 
-def _series(concern: Concern, level: list[float], *, failing: str | None = None, warning: str | None = None,
-            seed: int = 1) -> SeriesResult:
+def _series(
+    concern: Concern, level: list[float], *, failing: str | None = None, warning: str | None = None, seed: int = 1
+) -> SeriesResult:
     """Three photos a session, two weeks apart, every headline metric at ``level[session]`` (+ small noise)."""
     rng = np.random.default_rng(seed)
     checks = tuple([Check(failing, CheckStatus.FAIL, 1.0, 0.5, "score", "fix it")] if failing else []) + tuple(
-        [Check(warning, CheckStatus.WARN, 1.0, 0.5, "score", "fix it")] if warning else [])
-    photos = [PhotoResult(path=f"s{session}-{repeat}.jpg", captured_at=START + timedelta(days=14 * session),
-                          checks=checks,
-                          metrics={name: value + rng.normal(0, 0.01 * abs(value) + 1e-4) for name in concern.headline})
-              for session, value in enumerate(level) for repeat in range(3)]
+        [Check(warning, CheckStatus.WARN, 1.0, 0.5, "score", "fix it")] if warning else []
+    )
+    photos = [
+        PhotoResult(
+            path=f"s{session}-{repeat}.jpg",
+            captured_at=START + timedelta(days=14 * session),
+            checks=checks,
+            metrics={name: value + rng.normal(0, 0.01 * abs(value) + 1e-4) for name in concern.headline},
+        )
+        for session, value in enumerate(level)
+        for repeat in range(3)
+    ]
     specs = [metric(name).spec for name in concern.headline]
     return analyze_series(group_sessions(photos), metrics=specs)
 
@@ -94,13 +102,26 @@ def test_a_session_without_a_comparable_photo_is_a_gap_and_its_photos_say_why() 
     level = [6.0, 5.0, 4.0, 3.0, 2.0, 1.5]
     rng = np.random.default_rng(3)
     smile = (Check("expression_smile", CheckStatus.FAIL, 1.0, 0.5, "score", "relax"),)
-    photos = [PhotoResult(path=f"s{s}-{r}.jpg", captured_at=START + timedelta(days=14 * s),
-                          checks=smile if s == 2 else (),
-                          metrics={"redness.cheek_contrast.cheek_left": v + rng.normal(0, 0.05)})
-              for s, v in enumerate(level) for r in range(3)]
+    photos = [
+        PhotoResult(
+            path=f"s{s}-{r}.jpg",
+            captured_at=START + timedelta(days=14 * s),
+            checks=smile if s == 2 else (),
+            metrics={"redness.cheek_contrast.cheek_left": v + rng.normal(0, 0.05)},
+        )
+        for s, v in enumerate(level)
+        for r in range(3)
+    ]
     spec = metric("redness.cheek_contrast.cheek_left").spec
-    spec_with_smile = type(spec)(spec.name, spec.family, spec.region, spec.unit, spec.better,
-                                 (*spec.depends_on, "expression_smile"), spec.description)
+    spec_with_smile = type(spec)(
+        spec.name,
+        spec.family,
+        spec.region,
+        spec.unit,
+        spec.better,
+        (*spec.depends_on, "expression_smile"),
+        spec.description,
+    )
     series = analyze_series(group_sessions(photos), metrics=[spec_with_smile])
     result = series.metrics[spec.name]
     assert session_segments(list(result.values)) == [[0, 1], [3, 4, 5]]  # no line across session 3

@@ -59,8 +59,17 @@ FOCAL_PX = 1500.0
 DISTANCE_CM = 100.0
 IRIS_RADIUS_CM = 0.585
 """Half of the 11.7 mm mean human iris diameter (metrics.md §3.1)."""
-POSES = [(10, 0, 0), (-10, 0, 0), (0, 10, 0), (0, -10, 0), (0, 0, 10), (10, 10, 10), (-10, -10, -10),
-         (10, -10, 10), (-10, 10, -10)]
+POSES = [
+    (10, 0, 0),
+    (-10, 0, 0),
+    (0, 10, 0),
+    (0, -10, 0),
+    (0, 0, 10),
+    (10, 10, 10),
+    (-10, -10, -10),
+    (10, -10, 10),
+    (-10, 10, -10),
+]
 """(yaw, pitch, roll) in degrees, each axis alone and combined, up to 10°."""
 FRAMINGS = [(1.0, 0.0, (0.0, 0.0), (0.0, 0.0)), (0.4, 25.0, (-300.0, 200.0), (7.0, -4.0))]
 """(photo scale, in-plane rotation in degrees, shift in pixels, head off the optical axis in cm)."""
@@ -86,6 +95,7 @@ def _canonical_face() -> np.ndarray:
 
 def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     """Head rotation: yaw about y (toward the image's right), pitch about x (chin up), roll about z."""
+
     def about(axis: int, degrees: float) -> np.ndarray:
         c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
         i, j = [(1, 2), (2, 0), (0, 1)][axis]
@@ -97,9 +107,14 @@ def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     return rotation
 
 
-def _photograph(face: np.ndarray, pose: tuple[float, float, float] = (0, 0, 0), *, distance: float = DISTANCE_CM,
-                framing: tuple[float, float, tuple[float, float], tuple[float, float]] = FRAMINGS[0],
-                weak_perspective: bool = False) -> np.ndarray:
+def _photograph(
+    face: np.ndarray,
+    pose: tuple[float, float, float] = (0, 0, 0),
+    *,
+    distance: float = DISTANCE_CM,
+    framing: tuple[float, float, tuple[float, float], tuple[float, float]] = FRAMINGS[0],
+    weak_perspective: bool = False,
+) -> np.ndarray:
     """Landmarks (478, 3) in photo pixels of ``face`` (cm) turned by ``pose`` and photographed.
 
     Pinhole camera at the origin looking down −z, focal length ``FOCAL_PX``, head centre at ``distance`` cm
@@ -155,8 +170,9 @@ def _kind(name: str) -> str:
     return "shape"
 
 
-def _differences(values: dict[str, float], reference: dict[str, float],
-                 tolerance: dict[str, float]) -> dict[str, tuple[float, float]]:
+def _differences(
+    values: dict[str, float], reference: dict[str, float], tolerance: dict[str, float]
+) -> dict[str, tuple[float, float]]:
     """Metrics that differ from ``reference`` by more than ``tolerance``: name → (difference, allowed)."""
     failures = {}
     for name, expected in reference.items():
@@ -206,12 +222,14 @@ def test_canonical_face_gives_the_values_computed_by_hand(face: np.ndarray) -> N
         return float(face[top, 1] - face[bottom, 1]) / ipd
 
     assert values["contour.jaw_to_cheek_ratio"] == pytest.approx(
-        np.linalg.norm(face[172] - face[397]) / np.linalg.norm(face[234] - face[454]), rel=ROUNDING)
+        np.linalg.norm(face[172] - face[397]) / np.linalg.norm(face[234] - face[454]), rel=ROUNDING
+    )
     assert values["contour.jaw_to_cheek_ratio"] == pytest.approx(0.775, abs=5e-4)  # metrics.md §3.2 G4
     assert values["contour.bizygomatic_width"] == pytest.approx(abs(face[454, 0] - face[234, 0]) / ipd, rel=ROUNDING)
     assert values["lift.brow_tail_height.right"] == pytest.approx(vertical(70, 33), rel=ROUNDING)
     assert values["lift.mouth_corner_height.left"] == pytest.approx(
-        (face[291, 1] - (face[13, 1] + face[14, 1]) / 2) / ipd, rel=ROUNDING)
+        (face[291, 1] - (face[13, 1] + face[14, 1]) / 2) / ipd, rel=ROUNDING
+    )
     tilt = math.degrees(math.atan2(face[33, 1] - face[133, 1], abs(face[33, 0] - face[133, 0])))
     assert values["lift.canthal_tilt.right"] == pytest.approx(tilt, rel=ROUNDING)
     assert values["lift.canthal_tilt.right"] == pytest.approx(1.74, abs=0.01)  # metrics.md §3.2 G10
@@ -254,6 +272,7 @@ def test_weak_perspective_pose_scale_and_shift_leave_every_metric_within_one_per
 
 def test_a_naive_two_dimensional_measure_would_fail_the_pose_tolerance(face: np.ndarray) -> None:
     """The pose test has teeth: without 3-D frontalisation, 10° of pitch moves brow height far beyond 1 %."""
+
     def naive_brow_height(landmarks: np.ndarray) -> float:
         aligned = align_face(np.zeros((8, 8, 3), np.uint8), landmarks).landmarks.astype(np.float64)
         ipd = float(np.linalg.norm(aligned[468, :2] - aligned[473, :2]))
@@ -308,8 +327,11 @@ def test_a_three_percent_narrower_jaw_is_recovered(face: np.ndarray, pose: tuple
     assert index_change == pytest.approx(-JAW_NARROWING, abs=JAW_RECOVERY_TOLERANCE)
     assert after["contour.jowl_index.left"] < before["contour.jowl_index.left"]
     # Nothing above the mouth moves: no leak of the jaw change into the alignment.
-    unchanged = [name for name in before if name.startswith(("lift.brow", "lift.palpebral", "lift.canthal",
-                                                             "lift.malar", "contour.bizygomatic"))]
+    unchanged = [
+        name
+        for name in before
+        if name.startswith(("lift.brow", "lift.palpebral", "lift.canthal", "lift.malar", "contour.bizygomatic"))
+    ]
     assert unchanged and all(after[name] == pytest.approx(before[name], abs=ROUNDING) for name in unchanged)
     # Under weak perspective the change is recovered even when the two photos differ in pose.
     turned = _metrics(_photograph(_narrowed_jaw(face), pose, weak_perspective=True))
@@ -369,7 +391,8 @@ def test_camera_distance_moves_the_width_ratios(face: np.ndarray) -> None:
     declared = {spec.name for spec in CONTOUR_METRICS if "camera_distance_change" in spec.depends_on}
     assert set(moved) <= declared  # every metric the distance moves beyond its tolerance declares the check
     assert {name for name in declared if name.startswith("contour.")} == {
-        spec.name for spec in CONTOUR_METRICS if spec.family == "contour"}
+        spec.name for spec in CONTOUR_METRICS if spec.family == "contour"
+    }
 
 
 # --- a real photo ---------------------------------------------------------------------------------------------------
@@ -396,8 +419,11 @@ def portrait_metrics(landmarker: FaceLandmarker, portrait: np.ndarray) -> dict[s
 
 @pytest.mark.parametrize(("angle", "shift"), [(10, (13, -9)), (-10, (-20, 7))])
 def test_real_photo_at_half_resolution_rotated_shifted_and_resaved_gives_the_same_values(
-    landmarker: FaceLandmarker, portrait: np.ndarray, portrait_metrics: dict[str, float], angle: float,
-    shift: tuple[int, int]
+    landmarker: FaceLandmarker,
+    portrait: np.ndarray,
+    portrait_metrics: dict[str, float],
+    angle: float,
+    shift: tuple[int, int],
 ) -> None:
     values = _photo_metrics(landmarker, _reframed(portrait, angle, 0.5, shift))
     assert _differences(values, portrait_metrics, POSE_TOLERANCE) == {}
@@ -409,6 +435,7 @@ def test_real_photo_mirrored_swaps_sides(
     mirrored = _photo_metrics(landmarker, np.ascontiguousarray(portrait[:, ::-1]))
     swapped = {name: mirrored[_other_side(name)] for name in mirrored}
     assert _differences(swapped, portrait_metrics, MIRROR_TOLERANCE) == {}
+
     # The astronaut's clearest asymmetry, his left mouth corner ~1 mm higher (smiling), changes side.
     def corner_difference(values: dict[str, float]) -> float:
         return values["lift.mouth_corner_height.left"] - values["lift.mouth_corner_height.right"]

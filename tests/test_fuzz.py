@@ -33,8 +33,23 @@ case 0.01 s), so only a decoder stuck in a loop comes near it."""
 CHILD_MEMORY_HEADROOM = 2 * 2**30
 """Memory bound: the child may map 2 GB beyond what it holds after importing; the largest photo allowed
 (60 MP) needs under 1 GB to decode and convert, so a decoder allocating without bound fails the case."""
-INTERESTING = (0, 1, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 7999, 65500, 0x7FFFFFFF,
-               0x80000000, 0xFFFFFFFF)
+INTERESTING = (
+    0,
+    1,
+    0x7F,
+    0x80,
+    0xFF,
+    0x100,
+    0x7FFF,
+    0x8000,
+    0xFFFF,
+    0x10000,
+    7999,
+    65500,
+    0x7FFFFFFF,
+    0x80000000,
+    0xFFFFFFFF,
+)
 """Values written over 2- or 4-byte fields: sizes, counts and offsets at their edges."""
 
 
@@ -83,14 +98,14 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
         elif edit == 2:
             width = int(rng.choice([2, 4]))
             value = int(rng.choice(INTERESTING)) % 256**width
-            out[at:at + width] = value.to_bytes(width, "big" if rng.random() < 0.5 else "little")
+            out[at : at + width] = value.to_bytes(width, "big" if rng.random() < 0.5 else "little")
         elif edit == 3:
             del out[at:]
         elif edit == 4:
-            del out[at:at + int(rng.integers(1, 65))]
+            del out[at : at + int(rng.integers(1, 65))]
         else:
             start = int(rng.integers(0, len(out)))
-            out[at:at] = out[start:start + int(rng.integers(1, 257))]
+            out[at:at] = out[start : start + int(rng.integers(1, 257))]
     return bytes(out)
 
 
@@ -117,8 +132,13 @@ def run_cases(count: int) -> None:
             outcome, kind = "typed", type(error).__name__
         except BaseException as error:  # what the test is looking for
             outcome, kind = "untyped", f"{type(error).__name__}: {error}"
-        record = {"case": index, "seed": label, "outcome": outcome, "kind": kind,
-                  "cpu_s": round(time.process_time() - started, 4)}
+        record = {
+            "case": index,
+            "seed": label,
+            "outcome": outcome,
+            "kind": kind,
+            "cpu_s": round(time.process_time() - started, 4),
+        }
         print(json.dumps(record), flush=True)
 
 
@@ -156,16 +176,20 @@ def test_damaged_photos_give_only_typed_errors_within_bounds(tmp_path: Path) -> 
     )
     records = [json.loads(line) for line in child.stdout.splitlines() if line.startswith("{")]
     last = records[-1]["case"] if records else None
-    assert child.returncode == 0, (f"the fuzz run died (status {child.returncode}) after case {last}: a hang "
-                                   f"(CPU limit) or unbounded memory; stderr: {child.stderr[-2000:]}")
+    assert child.returncode == 0, (
+        f"the fuzz run died (status {child.returncode}) after case {last}: a hang "
+        f"(CPU limit) or unbounded memory; stderr: {child.stderr[-2000:]}"
+    )
     assert len(records) == CASES
     untyped = [r for r in records if r["outcome"] == "untyped"]
     assert not untyped, "untyped errors (rebuild a case with _case(n)):\n" + "\n".join(
-        f"case {r['case']} ({r['seed']}): {r['kind']}" for r in untyped)
+        f"case {r['case']} ({r['seed']}): {r['kind']}" for r in untyped
+    )
     kinds = Counter(r["kind"] if r["outcome"] == "typed" else "ok" for r in records)
     # the damage reaches the decoders: some files still read, and most kinds of refusal occur
     assert kinds["ok"] > 0 and kinds["TruncatedImageError"] > 0 and kinds["NotAnImageError"] > 0, kinds
     slowest = max(records, key=lambda r: r["cpu_s"])
-    print(f"fuzz: {CASES} cases, {dict(kinds)}; slowest case {slowest['case']} ({slowest['seed']}) "
-          f"{slowest['cpu_s']} CPU-s")
-
+    print(
+        f"fuzz: {CASES} cases, {dict(kinds)}; slowest case {slowest['case']} ({slowest['seed']}) "
+        f"{slowest['cpu_s']} CPU-s"
+    )

@@ -35,21 +35,32 @@ def _overlong_heic(image: np.ndarray) -> bytes:
     """A HEIC whose picture data claims 1000 bytes more than the file holds: libheif raised EOFError."""
     data = bytearray(encode(image, "HEIF", quality=90))
     payload = data.index(b"mdat") + 4
-    data[payload:payload + 4] = (int.from_bytes(data[payload:payload + 4], "big") + 1000).to_bytes(4, "big")
+    data[payload : payload + 4] = (int.from_bytes(data[payload : payload + 4], "big") + 1000).to_bytes(4, "big")
     return bytes(data)
 
 
 def _text_orientation_exif(text: bytes) -> bytes:
     """A raw EXIF block whose Orientation tag is ASCII text (which used to raise ValueError)."""
     field = text.ljust(4, b"\x00") if len(text) <= 4 else struct.pack("<I", 26)
-    return (b"Exif\x00\x00II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHI", 0x0112, 2, len(text)) + field
-            + struct.pack("<I", 0) + (text if len(text) > 4 else b""))
+    return (
+        b"Exif\x00\x00II*\x00"
+        + struct.pack("<IH", 8, 1)
+        + struct.pack("<HHI", 0x0112, 2, len(text))
+        + field
+        + struct.pack("<I", 0)
+        + (text if len(text) > 4 else b"")
+    )
 
 
 def _nan_orientation_exif() -> bytes:
     """A raw EXIF block whose Orientation tag is the RATIONAL 0/0 (NaN)."""
-    return (b"Exif\x00\x00II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHII", 0x0112, 5, 1, 26)
-            + struct.pack("<I", 0) + struct.pack("<II", 0, 0))
+    return (
+        b"Exif\x00\x00II*\x00"
+        + struct.pack("<IH", 8, 1)
+        + struct.pack("<HHII", 0x0112, 5, 1, 26)
+        + struct.pack("<I", 0)
+        + struct.pack("<II", 0, 0)
+    )
 
 
 def _hostile_files(face: np.ndarray) -> dict[str, tuple[bytes, str | None]]:
@@ -81,8 +92,9 @@ def _good(face: np.ndarray, number: int) -> bytes:
 
 
 @pytest.mark.model  # progress analyze runs the face model
-def test_cli_batch_goes_through_hostile_files(face: np.ndarray, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_batch_goes_through_hostile_files(
+    face: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(subprocess, "Popen", _NoProcess)
     expected: list[tuple[Path, str | None]] = []
     pipe = tmp_path / "pipe.jpg"
@@ -116,8 +128,9 @@ def test_cli_batch_goes_through_hostile_files(face: np.ndarray, tmp_path: Path,
     assert status == 1  # some photos could not be used
 
 
-def test_upload_batch_goes_through_hostile_files(face: np.ndarray, tmp_path: Path, landmarker: FaceLandmarker,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_batch_goes_through_hostile_files(
+    face: np.ndarray, tmp_path: Path, landmarker: FaceLandmarker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(subprocess, "Popen", _NoProcess)
     uploads: list[tuple[str, bytes]] = []
     codes: list[str | None] = []

@@ -38,9 +38,14 @@ POSTGRES_URL = os.environ.get("PROGRESS_TEST_POSTGRES_URL")
 TABLES = ("analyses", "photos", "photo_contents", "sessions", "clients")
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
-        POSTGRES_URL is None,
-        reason="PROGRESS_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against (.ci/run starts one)")),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            POSTGRES_URL is None,
+            reason="PROGRESS_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against (.ci/run starts one)",
+        ),
+    ),
 ]
 Document = dict[str, Any]
 
@@ -74,9 +79,11 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         client = source.create_client("A-017", birth_year=1975, skin_notes="dry", consent_clinical=True)
         first = source.add_session(client.id, day=date(2024, 1, 5), treatment_notes="ST6")
         second = source.add_session(client.id, day=date(2024, 2, 9))
-        photos = [source.add_photo(first.id, jpeg(1), filename="IMG_1.jpg"),
-                  source.add_photo(first.id, jpeg(2), filename="IMG_2.jpg", captured_at=datetime(2024, 1, 5, 9)),
-                  source.add_photo(second.id, jpeg(3), filename="IMG_3.jpg", view=View.LEFT)]
+        photos = [
+            source.add_photo(first.id, jpeg(1), filename="IMG_1.jpg"),
+            source.add_photo(first.id, jpeg(2), filename="IMG_2.jpg", captured_at=datetime(2024, 1, 5, 9)),
+            source.add_photo(second.id, jpeg(3), filename="IMG_3.jpg", view=View.LEFT),
+        ]
         source.save_analysis(photos[0].id, analysed(0.5), "1.0")
         source.save_analysis(photos[1].id, PhotoResult(path="x.jpg", error=NoFaceError("No face found.")), "1.0")
         source.save_analysis(photos[2].id, analysed(0.25), "1.0")
@@ -92,12 +99,22 @@ def jpeg(seed: int) -> bytes:
 
 def analysed(redness: float) -> PhotoResult:
     return PhotoResult(
-        path="front.jpg", captured_at=datetime(2024, 1, 5, 13, 45, 1),
-        face=FaceSummary(faces_found=1, inter_pupillary_distance_px=120.5, yaw_deg=1.5, pitch_deg=-2.0,
-                         roll_deg=0.25, alignment_residual_px=0.75),
-        checks=(Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
-                Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still.")),
-        metrics={"skin.redness.cheek_left": redness, "contour.jaw_angle": math.nan})
+        path="front.jpg",
+        captured_at=datetime(2024, 1, 5, 13, 45, 1),
+        face=FaceSummary(
+            faces_found=1,
+            inter_pupillary_distance_px=120.5,
+            yaw_deg=1.5,
+            pitch_deg=-2.0,
+            roll_deg=0.25,
+            alignment_residual_px=0.75,
+        ),
+        checks=(
+            Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
+            Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still."),
+        ),
+        metrics={"skin.redness.cheek_left": redness, "contour.jaw_angle": math.nan},
+    )
 
 
 def members(archive_bytes: bytes) -> dict[str, bytes]:
@@ -131,13 +148,18 @@ def patched(archive_bytes: bytes, name: str, **fields: int) -> bytes:
     data = bytearray(archive_bytes)
     encoded = name.encode()
     local_layout = {"flags": (6, "<H"), "method": (8, "<H"), "compressed": (18, "<I"), "size": (22, "<I")}
-    central_layout = {"flags": (8, "<H"), "method": (10, "<H"), "compressed": (20, "<I"), "size": (24, "<I"),
-                      "external": (38, "<I")}
+    central_layout = {
+        "flags": (8, "<H"),
+        "method": (10, "<H"),
+        "compressed": (20, "<I"),
+        "size": (24, "<I"),
+        "external": (38, "<I"),
+    }
     for signature, layout, name_at in ((b"PK\x03\x04", local_layout, 30), (b"PK\x01\x02", central_layout, 46)):
         position = data.find(signature)
         while position >= 0:
             length = struct.unpack_from("<H", data, position + name_at - (4 if signature == b"PK\x03\x04" else 18))[0]
-            if data[position + name_at:position + name_at + length] == encoded:
+            if data[position + name_at : position + name_at + length] == encoded:
                 for field, value in fields.items():
                     if field in layout:
                         offset, form = layout[field]
@@ -215,8 +237,9 @@ def bomb(_export: bytes) -> bytes:
 
 
 def many_members(export: bytes) -> bytes:
-    return rebuilt(members(export) | {f"extra/{index}": b"" for index in range(MAX_MEMBERS + 1)},
-                   compression=zipfile.ZIP_STORED)
+    return rebuilt(
+        members(export) | {f"extra/{index}": b"" for index in range(MAX_MEMBERS + 1)}, compression=zipfile.ZIP_STORED
+    )
 
 
 def huge_json(export: bytes) -> bytes:
@@ -252,8 +275,10 @@ STRUCTURES: dict[str, tuple[Callable[[bytes], bytes], type[ArchiveError]]] = {
     "encrypted member": (lambda export: patched(export, "client.json", flags=0x1), UnsafeArchiveError),
     "compression method 99": (lambda export: patched(export, "client.json", method=99), UnsafeArchiveError),
     "lzma member": (lambda export: patched(export, "client.json", method=zipfile.ZIP_LZMA), UnsafeArchiveError),
-    "symlink member": (lambda export: patched(export, first_photo(export), external=0o120777 << 16),
-                       UnsafeArchiveError),
+    "symlink member": (
+        lambda export: patched(export, first_photo(export), external=0o120777 << 16),
+        UnsafeArchiveError,
+    ),
     "zip-slip ../": (lambda export: with_member(export, "../../etc/evil.jpg"), UnsafeArchiveError),
     "zip-slip absolute": (lambda export: with_member(export, "/etc/evil.jpg"), UnsafeArchiveError),
     "zip-slip backslash": (lambda export: with_member(export, "..\\..\\evil.jpg"), UnsafeArchiveError),
@@ -263,23 +288,35 @@ STRUCTURES: dict[str, tuple[Callable[[bytes], bytes], type[ArchiveError]]] = {
     "too many members": (many_members, UnsafeArchiveError),
     "huge client.json": (huge_json, UnsafeArchiveError),
     "photo smaller than its directory says": (
-        lambda export: patched(export, first_photo(export), size=stored_size(export, first_photo(export)) - 7,
-                               compressed=stored_size(export, first_photo(export)) - 7), ArchiveError),
+        lambda export: patched(
+            export,
+            first_photo(export),
+            size=stored_size(export, first_photo(export)) - 7,
+            compressed=stored_size(export, first_photo(export)) - 7,
+        ),
+        ArchiveError,
+    ),
     "stored photo whose sizes disagree": (
         lambda export: patched(export, first_photo(export), size=stored_size(export, first_photo(export)) + 7),
-        UnsafeArchiveError),
+        UnsafeArchiveError,
+    ),
     "deflated size beyond what deflate can make": (
-        lambda export: patched(export, "client.json", size=2**31), UnsafeArchiveError),
-    "deep nesting": (lambda export: with_document(export, b'{"format": "progress-client-export", "version": 1, '
-                                                          b'"client": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
-                     InvalidExportError),
+        lambda export: patched(export, "client.json", size=2**31),
+        UnsafeArchiveError,
+    ),
+    "deep nesting": (
+        lambda export: with_document(
+            export,
+            b'{"format": "progress-client-export", "version": 1, "client": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        ),
+        InvalidExportError,
+    ),
     "not UTF-8": (lambda export: with_document(export, b'{"format": "\xff"}'), InvalidExportError),
 }
 
 
 @pytest.mark.parametrize("family", list(STRUCTURES))
-def test_hostile_zip_structures_are_refused_typed_and_store_nothing(family: str, export: bytes,
-                                                                    tmp_path: Path) -> None:
+def test_hostile_zip_structures_are_refused_typed_and_store_nothing(family: str, export: bytes, tmp_path: Path) -> None:
     build, expected = STRUCTURES[family]
     with Store(f"sqlite:///{tmp_path / 'records.sqlite3'}", data_folder=tmp_path / "data") as store:
         refusal = import_or_refuse(store, build(export))
@@ -356,8 +393,21 @@ def test_a_photo_that_is_not_an_image_is_refused(store: Store, export: bytes) ->
     assert isinstance(refusal, InvalidExportError) and "not a photo" in str(refusal)
 
 
-HOSTILE_VALUES: list[Any] = [None, "", "x" * 300, "a\x00b", "false", -1, 2**70, 1.5, True, [], {"a": 1},
-                             {"$float": "nan"}, "9999-12-31T23:59:59"]
+HOSTILE_VALUES: list[Any] = [
+    None,
+    "",
+    "x" * 300,
+    "a\x00b",
+    "false",
+    -1,
+    2**70,
+    1.5,
+    True,
+    [],
+    {"a": 1},
+    {"$float": "nan"},
+    "9999-12-31T23:59:59",
+]
 
 
 def fields_of(document: Document) -> list[tuple[str | int, ...]]:
@@ -372,7 +422,7 @@ def fields_of(document: Document) -> list[tuple[str | int, ...]]:
             for key, item in node.items():
                 walk(item, (*path, key))
         elif isinstance(node, list):
-            for index, item in enumerate(node[:2 if path[-1:] == ("photos",) else 1]):
+            for index, item in enumerate(node[: 2 if path[-1:] == ("photos",) else 1]):
                 walk(item, (*path, index))
 
     walk(document, ())
@@ -385,7 +435,7 @@ def test_a_wrong_value_in_any_field_is_imported_well_formed_or_refused(store: St
     document = document_of(export)
     outcomes = {"imported": 0, "refused": 0}
     for number, path in enumerate(fields_of(document)):
-        for value in (HOSTILE_VALUES * 2)[number % len(HOSTILE_VALUES):][:4]:
+        for value in (HOSTILE_VALUES * 2)[number % len(HOSTILE_VALUES) :][:4]:
             refusal = import_or_refuse(store, changed(export, path, value))
             outcomes["refused" if refusal else "imported"] += 1
     assert outcomes["refused"] > outcomes["imported"] > 0, outcomes

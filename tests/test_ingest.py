@@ -32,11 +32,17 @@ from progress.ingest import MIN_SHORT_SIDE, capture_date, photo_size
 
 @pytest.mark.parametrize(
     ("format", "params", "tolerance"),
-    [("PNG", {}, 0), ("TIFF", {}, 0), ("WEBP", {"lossless": True}, 0), ("JPEG", {"quality": 95}, 12),
-     ("HEIF", {"quality": 95}, 16)],
+    [
+        ("PNG", {}, 0),
+        ("TIFF", {}, 0),
+        ("WEBP", {"lossless": True}, 0),
+        ("JPEG", {"quality": 95}, 12),
+        ("HEIF", {"quality": 95}, 16),
+    ],
 )
-def test_each_format_decodes_to_the_same_pixels(astronaut: np.ndarray, format: str, params: dict[str, object],
-                                                tolerance: int) -> None:
+def test_each_format_decodes_to_the_same_pixels(
+    astronaut: np.ndarray, format: str, params: dict[str, object], tolerance: int
+) -> None:
     photo = read_photo(encode(astronaut, format, **params))
     assert photo.format == format
     assert photo.image.shape == astronaut.shape and photo.image.dtype == np.uint8
@@ -50,8 +56,9 @@ def test_content_decides_not_the_extension(astronaut: np.ndarray, tmp_path: Path
     assert read_photo(path).format == "PNG"
 
 
-@pytest.mark.parametrize(("orientation", "stored"), [(3, np.rot90(np.eye(2), 2)), (6, np.rot90(np.eye(2), 1)),
-                                                     (8, np.rot90(np.eye(2), -1))])
+@pytest.mark.parametrize(
+    ("orientation", "stored"), [(3, np.rot90(np.eye(2), 2)), (6, np.rot90(np.eye(2), 1)), (8, np.rot90(np.eye(2), -1))]
+)
 def test_exif_orientation_makes_the_photo_upright(orientation: int, stored: np.ndarray) -> None:
     upright = np.zeros((300, 400, 3), np.uint8)
     upright[:100, :100] = (255, 0, 0)  # a red block in the top-left corner of the scene
@@ -201,8 +208,11 @@ class _NoProcess:
         raise AssertionError(f"read_photo started a process: {args[0] if args else kwargs}")
 
 
-@pytest.mark.parametrize("content", [EPS_LOOP, EPS_ERROR, b"%!PS\n{ } loop\n", b"%!PS-Adobe-3.0\nshowpage\n"],
-                         ids=["eps loop", "eps error", "ps loop", "ps"])
+@pytest.mark.parametrize(
+    "content",
+    [EPS_LOOP, EPS_ERROR, b"%!PS\n{ } loop\n", b"%!PS-Adobe-3.0\nshowpage\n"],
+    ids=["eps loop", "eps error", "ps loop", "ps"],
+)
 def test_postscript_named_jpg_is_refused_without_starting_a_process(
     content: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,8 +267,8 @@ def _overlong_heic(astronaut: np.ndarray) -> bytes:
     4 bytes of the ``mdat`` box's payload, is 1000 too large): libheif fails with EOFError on decoding."""
     data = bytearray(encode(astronaut, "HEIF", quality=90))
     payload = data.index(b"mdat") + 4
-    length = int.from_bytes(data[payload:payload + 4], "big")
-    data[payload:payload + 4] = (length + 1000).to_bytes(4, "big")
+    length = int.from_bytes(data[payload : payload + 4], "big")
+    data[payload : payload + 4] = (length + 1000).to_bytes(4, "big")
     return bytes(data)
 
 
@@ -274,14 +284,27 @@ def exif_with_orientation(kind: int, value: bytes) -> bytes:
     count = {2: len(value), 5: 1, 7: len(value), 3: 1}[kind]
     inline = len(value) <= 4
     field = value.ljust(4, b"\x00") if inline else struct.pack("<I", 8 + 2 + 12 + 4)
-    return (b"Exif\x00\x00II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHI", 0x0112, kind, count) + field
-            + struct.pack("<I", 0) + (b"" if inline else value))
+    return (
+        b"Exif\x00\x00II*\x00"
+        + struct.pack("<IH", 8, 1)
+        + struct.pack("<HHI", 0x0112, kind, count)
+        + field
+        + struct.pack("<I", 0)
+        + (b"" if inline else value)
+    )
 
 
 @pytest.mark.parametrize(
     ("kind", "value", "applied"),
-    [(2, b"6\x00", 6), (2, b"Rotate 90 CW\x00", 6), (2, b"upright\x00", 1), (7, b"\x06", 6),
-     (5, struct.pack("<II", 0, 0), 1), (5, struct.pack("<II", 12, 2), 6), (3, struct.pack("<H", 9), 1)],
+    [
+        (2, b"6\x00", 6),
+        (2, b"Rotate 90 CW\x00", 6),
+        (2, b"upright\x00", 1),
+        (7, b"\x06", 6),
+        (5, struct.pack("<II", 0, 0), 1),
+        (5, struct.pack("<II", 12, 2), 6),
+        (3, struct.pack("<H", 9), 1),
+    ],
     ids=["text 6", "exiftool words", "other text", "bytes", "NaN", "rational 6", "out of range"],
 )
 @pytest.mark.parametrize("format", ["JPEG", "PNG"])  # HEIF keeps orientation in its own boxes, not in EXIF
@@ -299,16 +322,22 @@ def test_exif_orientation_of_any_type_is_read_or_ignored(format: str, kind: int,
 
 @pytest.mark.parametrize(
     ("dtype", "sample_format", "full_scale"),
-    [(np.uint32, 1, 2**32 - 1), (np.int32, 2, 2**31 - 1), (np.float32, 3, 1.0), (np.uint16, 1, 2**16 - 1),
-     (np.int16, 2, 2**15 - 1)],
+    [
+        (np.uint32, 1, 2**32 - 1),
+        (np.int32, 2, 2**31 - 1),
+        (np.float32, 3, 1.0),
+        (np.uint16, 1, 2**16 - 1),
+        (np.int16, 2, 2**15 - 1),
+    ],
 )
 def test_high_bit_greyscale_tiffs_keep_their_tones(dtype: type, sample_format: int, full_scale: float) -> None:
     levels = np.arange(256, dtype=np.float64)
     values = np.tile(np.repeat(levels, 2), (200, 1)) * (full_scale / 255)  # 200×512, every grey level
     if sample_format == 2:
         values[:, :4] = -full_scale  # negative: below black
-    photo = read_photo(grey_tiff(np.round(values).astype(dtype) if sample_format != 3 else values.astype(dtype),
-                                 sample_format))
+    photo = read_photo(
+        grey_tiff(np.round(values).astype(dtype) if sample_format != 3 else values.astype(dtype), sample_format)
+    )
     assert photo.greyscale and photo.format == "TIFF"
     expected = np.repeat(levels, 2).astype(np.uint8)
     expected[:4] = 0 if sample_format == 2 else expected[:4]

@@ -114,8 +114,9 @@ def test_usage_statistics_cannot_leave_the_machine(landmarker: FaceLandmarker) -
     assert os.environ["NO_PROXY"] == os.environ["no_proxy"] == "localhost,127.0.0.1,::1"  # only loopback bypasses
 
 
-def test_each_face_says_how_far_its_measuring_passes_disagreed(landmarker: FaceLandmarker,
-                                                               astronaut: np.ndarray) -> None:
+def test_each_face_says_how_far_its_measuring_passes_disagreed(
+    landmarker: FaceLandmarker, astronaut: np.ndarray
+) -> None:
     from progress.landmarks import LEGACY_PLAN
 
     face = landmarker.detect(astronaut).face

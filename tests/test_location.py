@@ -14,14 +14,15 @@ from PIL import Image, IptcImagePlugin, PngImagePlugin
 
 from progress.location import IPTC_LOCATION_DATASETS, has_location, strip_location
 
-PLACE = (b'<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
-         b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" exif:GPSLatitude="48,51.408N" '
-         b'exif:GPSLongitude="2,21.054E" photoshop:City="Paris"/>')
+PLACE = (
+    b'<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+    b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" exif:GPSLatitude="48,51.408N" '
+    b'exif:GPSLongitude="2,21.054E" photoshop:City="Paris"/>'
+)
 RDF = b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' + PLACE + b"</rdf:RDF>"
 PACKET_WITHOUT_XMPMETA = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>' + RDF + b'<?xpacket end="w"?>'
 LOCATION_WORDS = (b"GPSLatitude", b"GPSLongitude", b"Paris", b"Montmartre", b"Ile-de-France", b"FRA", b"France")
-IPTC_LOCATION = {90: b"Paris", 92: b"Montmartre", 95: b"Ile-de-France", 100: b"FRA", 101: b"France",
-                 27: b"Sacre-Coeur"}
+IPTC_LOCATION = {90: b"Paris", 92: b"Montmartre", 95: b"Ile-de-France", 100: b"FRA", 101: b"France", 27: b"Sacre-Coeur"}
 IPTC_KEPT = {120: b"Session 3, front view", 80: b"Practitioner"}
 
 
@@ -43,8 +44,7 @@ def pixels(data: bytes) -> np.ndarray:
 def iim(datasets: dict[int, bytes]) -> bytes:
     """IPTC IIM record 2 datasets (the record version first)."""
     records = [(0, b"\x00\x04"), *datasets.items()]
-    return b"".join(b"\x1c\x02" + bytes([number]) + struct.pack(">H", len(value)) + value
-                    for number, value in records)
+    return b"".join(b"\x1c\x02" + bytes([number]) + struct.pack(">H", len(value)) + value for number, value in records)
 
 
 def with_app13(jpeg: bytes, records: bytes) -> bytes:
@@ -94,11 +94,12 @@ def test_xmp_without_its_xmpmeta_wrapper_is_blanked(format: str, packet: bytes) 
 def test_xmp_without_any_marker_in_a_jpeg_segment_and_extended_xmp_are_blanked() -> None:
     base = encoded("JPEG", quality=90)
     plain = with_segment(base, 0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + PLACE)
-    extended = with_segment(base, 0xE1, b"http://ns.adobe.com/xmp/extension/\x00" + b"0" * 32
-                            + struct.pack(">II", 4000, 2000) + PLACE[40:])
+    extended = with_segment(
+        base, 0xE1, b"http://ns.adobe.com/xmp/extension/\x00" + b"0" * 32 + struct.pack(">II", 4000, 2000) + PLACE[40:]
+    )
     for original in (plain, extended):
         cleaned = assert_cleaned_in_place(original)
-        assert cleaned.startswith(original[:2 + 4 + 29])  # the segment and its header stay
+        assert cleaned.startswith(original[: 2 + 4 + 29])  # the segment and its header stay
 
 
 @pytest.mark.parametrize("chunk", ["iTXt-compressed", "iTXt", "zTXt-raw-profile", "tEXt-raw-profile"])
@@ -109,8 +110,9 @@ def test_xmp_in_a_compressed_png_chunk_is_blanked_and_the_png_stays_valid(chunk:
     if chunk.startswith("iTXt"):
         info.add_itxt("XML:com.adobe.xmp", packet, lang="en", zip=chunk == "iTXt-compressed")
     else:  # ImageMagick's hex-encoded profile
-        info.add_text("Raw profile type xmp", f"\nxmp\n{len(packet)}\n{packet.encode().hex()}\n",
-                      zip=chunk.startswith("zTXt"))
+        info.add_text(
+            "Raw profile type xmp", f"\nxmp\n{len(packet)}\n{packet.encode().hex()}\n", zip=chunk.startswith("zTXt")
+        )
     original = encoded("PNG", pnginfo=info)
     if chunk == "iTXt-compressed":
         assert b"GPSLatitude" not in original and b"iTXt" in original
@@ -120,7 +122,8 @@ def test_xmp_in_a_compressed_png_chunk_is_blanked_and_the_png_stays_valid(chunk:
         assert isinstance(picture, PngImagePlugin.PngImageFile)
         assert picture.text["Comment"] == "keep me"
         assert {key: value.strip() for key, value in picture.text.items() if key != "Comment"} == {
-            key: "" for key in picture.text if key != "Comment"}
+            key: "" for key in picture.text if key != "Comment"
+        }
 
 
 def test_iptc_location_records_in_a_jpeg_are_blanked_and_the_others_kept() -> None:
@@ -128,7 +131,8 @@ def test_iptc_location_records_in_a_jpeg_are_blanked_and_the_others_kept() -> No
     assert iptc_of(original) == {0: b"\x00\x04"} | IPTC_LOCATION | IPTC_KEPT
     cleaned = assert_cleaned_in_place(original)
     assert iptc_of(cleaned) == {0: b"\x00\x04"} | IPTC_KEPT | {
-        dataset: b" " * len(value) for dataset, value in IPTC_LOCATION.items()}
+        dataset: b" " * len(value) for dataset, value in IPTC_LOCATION.items()
+    }
     assert set(IPTC_LOCATION) <= IPTC_LOCATION_DATASETS
 
 
@@ -148,14 +152,21 @@ def test_a_photoshop_blocks_exif_gps_and_xmp_are_removed() -> None:
     exif[0x010F] = "PhoneMaker"
     exif.get_ifd(0x8825).update({1: "N", 2: (48.0, 51.0, 24.5), 3: "E", 4: (2.0, 21.0, 3.25)})
     tiff = exif.tobytes()[6:]  # without "Exif\0\0": a Photoshop block holds the TIFF structure alone
-    resources = b"".join(b"8BIM" + struct.pack(">H", resource) + b"\x00\x00" + struct.pack(">I", len(data)) + data
-                         + b"\x00" * (len(data) & 1) for resource, data in ((0x0422, tiff), (0x0424, PLACE)))
+    resources = b"".join(
+        b"8BIM"
+        + struct.pack(">H", resource)
+        + b"\x00\x00"
+        + struct.pack(">I", len(data))
+        + data
+        + b"\x00" * (len(data) & 1)
+        for resource, data in ((0x0422, tiff), (0x0424, PLACE))
+    )
     payload = b"Photoshop 3.0\x00" + resources
     original = with_segment(encoded("JPEG", quality=90), 0xED, payload)
     cleaned = assert_cleaned_in_place(original)
     block = cleaned.index(b"8BIM\x04\x22") + 12
     kept = Image.Exif()
-    kept.load(b"Exif\x00\x00" + cleaned[block:block + len(tiff)])
+    kept.load(b"Exif\x00\x00" + cleaned[block : block + len(tiff)])
     assert kept[0x010F] == "PhoneMaker" and kept.get_ifd(0x8825) == {}
 
 

@@ -20,9 +20,13 @@ from progress.regions import LANDMARK_COUNT, MIRROR_PAIRS, MIRROR_PERMUTATION
 
 FACES = Path(__file__).resolve().parents[1].parent / "shared" / "faces"
 FRONTAL_FACES = (
-    "fairface_test/test_race_Asian.jpg", "fairface_test/test_race_Black.jpg", "fairface_test/test_race_Latino.jpg",
-    "fairface_test/test_race_Middle_Eastern.jpg", "face_recognition_examples/obama-1080p.jpg",
-    "face_recognition_examples/biden.jpg", "dlib_examples_faces/Tom_Cruise_avp_2014_4.jpg",
+    "fairface_test/test_race_Asian.jpg",
+    "fairface_test/test_race_Black.jpg",
+    "fairface_test/test_race_Latino.jpg",
+    "fairface_test/test_race_Middle_Eastern.jpg",
+    "face_recognition_examples/obama-1080p.jpg",
+    "face_recognition_examples/biden.jpg",
+    "dlib_examples_faces/Tom_Cruise_avp_2014_4.jpg",
 )
 """Real frontal development photos, 300–4406 px wide, 61–463 px between the pupils."""
 TARGET_MM = 0.05

@@ -24,8 +24,13 @@ from progress.skin import measure_skin
 
 
 def test_the_table_takes_the_larger_of_real_and_synthetic_and_never_zero() -> None:
-    measured = {"lines.x.forehead": (0.0, 9, 0.1), "lines.x.chin": (0.02, 9, 0.1), "lines.x.glabella": (0.04, 9, 0.1),
-                "tone.y.face": (0.5, 9, 3.0), "spots.z.chin": (0.0, 9, 2.0)}
+    measured = {
+        "lines.x.forehead": (0.0, 9, 0.1),
+        "lines.x.chin": (0.02, 9, 0.1),
+        "lines.x.glabella": (0.04, 9, 0.1),
+        "tone.y.face": (0.5, 9, 3.0),
+        "spots.z.chin": (0.0, 9, 2.0),
+    }
     table = noise_table(measured, {"tone.y.face": 0.7, "lines.x.chin": 0.01})
     assert table["noise"]["tone.y.face"] == 0.7  # the synthetic nuisances scattered more
     assert table["noise"]["lines.x.chin"] == 0.02  # the real recordings scattered more
@@ -58,11 +63,15 @@ def test_redder_or_paler_cheeks_leave_the_other_regions_measurements_exactly_alo
     assert photo.aligned is not None and photo.skin_reference is not None
     landmarks = photo.aligned.landmarks
     before = measure_skin(photo.aligned.image, landmarks, reference=photo.skin_reference)[0]
-    after = measure_skin(cheeks_shifted(photo.aligned.image, landmarks, -7.0), landmarks,
-                         reference=photo.skin_reference)[0]
+    after = measure_skin(
+        cheeks_shifted(photo.aligned.image, landmarks, -7.0), landmarks, reference=photo.skin_reference
+    )[0]
     assert after["redness.a_star.cheek_left"] - before["redness.a_star.cheek_left"] < -5
-    moved = {name: after[name] - before[name] for name in before if _upper_and_lower(name)
-             and abs(after[name] - before[name]) > 1e-9}
+    moved = {
+        name: after[name] - before[name]
+        for name in before
+        if _upper_and_lower(name) and abs(after[name] - before[name]) > 1e-9
+    }
     assert not moved, moved
 
 
@@ -77,11 +86,16 @@ def test_redder_cheeks_move_no_forehead_colour_or_contour_metric_beyond_the_nois
     before = analyze_photo(encode(client_photo, "PNG"), landmarker)
     face = landmarker.detect(client_photo).face
     assert face is not None
-    after = analyze_photo(encode(cheeks_shifted(client_photo, face.landmarks, -7.0), "PNG"), landmarker,
-                          baseline=before)
+    after = analyze_photo(
+        encode(cheeks_shifted(client_photo, face.landmarks, -7.0), "PNG"), landmarker, baseline=before
+    )
     before = analyze_photo(encode(client_photo, "PNG"), landmarker, baseline=before)
-    checked = [spec.name for spec in catalogue() if spec.family in ("contour", "lift", "symmetry")
-               or (spec.region == "forehead" and spec.family in ("tone", "redness", "brightness"))]
+    checked = [
+        spec.name
+        for spec in catalogue()
+        if spec.family in ("contour", "lift", "symmetry")
+        or (spec.region == "forehead" and spec.family in ("tone", "redness", "brightness"))
+    ]
     assert len(checked) > 40
     beyond = {}
     for name in checked:

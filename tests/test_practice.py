@@ -36,8 +36,9 @@ def test_later_photos_are_measured_against_the_stored_baseline(
         assert baseline.lighting == outcome.result.lighting
         assert baseline.skin_reference == outcome.result.skin_reference
         later = store.add_session(client.id)
-        (again,) = store_and_analyze(store, landmarker, later.id, [("b.jpg", encode(client_photo, quality=85))],
-                                     baseline=baseline)
+        (again,) = store_and_analyze(
+            store, landmarker, later.id, [("b.jpg", encode(client_photo, quality=85))], baseline=baseline
+        )
         distance = next(c for c in again.result.checks if c.name == "camera_distance_change")
         assert distance.value < 0.01  # the same framing as the baseline
         assert again.result.skin_reference == baseline.skin_reference  # the red-area threshold stays fixed
@@ -51,12 +52,18 @@ def test_upload_dates_come_from_usable_photos_and_differing_days_are_listed(clie
     import cv2
 
     tiny = encode(cv2.resize(client_photo, (150, 150)))
-    dates = upload_dates([("IMG_20251201_090000.jpg", tiny), ("IMG_20260105_100000.jpg", encode(client_photo)),
-                          ("IMG_20260107_100000.jpg", b"not a photo")])
+    dates = upload_dates(
+        [
+            ("IMG_20251201_090000.jpg", tiny),
+            ("IMG_20260105_100000.jpg", encode(client_photo)),
+            ("IMG_20260107_100000.jpg", b"not a photo"),
+        ]
+    )
     assert dates.day == date(2026, 1, 5) and not dates.differ  # the refused files' dates are not used
     assert dates.refused == ("IMG_20251201_090000.jpg", "IMG_20260107_100000.jpg")
-    three = upload_dates([(f"IMG_2026010{day}_100000.jpg", encode(client_photo, quality=80 + day))
-                          for day in (7, 5, 6)])
+    three = upload_dates(
+        [(f"IMG_2026010{day}_100000.jpg", encode(client_photo, quality=80 + day)) for day in (7, 5, 6)]
+    )
     assert three.day == date(2026, 1, 5) and three.differ and len(three.days) == 3
     assert upload_dates([]).day is None
 
@@ -72,8 +79,9 @@ def test_sessions_are_represented_by_a_usable_photo(
         first = store.add_session(client.id, number=1)
         store_and_analyze(store, landmarker, first.id, [("tiny.jpg", encode(cv2.resize(client_photo, (150, 150))))])
         second = store.add_session(client.id, number=4)
-        a, b = store_and_analyze(store, landmarker, second.id, [("a.jpg", encode(client_photo)),
-                                                                ("b.jpg", encode(client_photo, quality=85))])
+        a, b = store_and_analyze(
+            store, landmarker, second.id, [("a.jpg", encode(client_photo)), ("b.jpg", encode(client_photo, quality=85))]
+        )
         assert next_session_number(store, client.id) == 5
         faces = session_faces(store, client.id)
         assert [(record.id, photo.id) for record, photo in faces] == [(second.id, a.photo_id)]  # the tiny one skipped
@@ -83,7 +91,8 @@ def test_sessions_are_represented_by_a_usable_photo(
         store.set_photo_excluded(b.photo_id, True)
         assert session_faces(store, client.id)[0][1].id == a.photo_id  # a left-out photo never represents
         assert stored_elsewhere(store, client.id, [("again.jpg", encode(client_photo)), ("new.jpg", b"x")]) == {
-            "again.jpg": 4}
+            "again.jpg": 4
+        }
 
 
 def test_a_before_after_of_photos_taken_in_other_light_or_distance_says_so(

@@ -47,8 +47,13 @@ def _run(practice: tuple[Path, int]) -> AppTest:
 
 def _plain_texts(app: AppTest) -> list[str]:
     """Every text outside the expert view."""
-    texts = [*(m.value for m in app.markdown), *(c.value for c in app.caption), *(s.value for s in app.subheader),
-             *(w.value for w in app.warning), *(i.value for i in app.info)]
+    texts = [
+        *(m.value for m in app.markdown),
+        *(c.value for c in app.caption),
+        *(s.value for s in app.subheader),
+        *(w.value for w in app.warning),
+        *(i.value for i in app.info),
+    ]
     texts += [m.label for m in app.multiselect] + [str(o) for m in app.multiselect for o in m.options]
     return [str(t) for t in texts]
 

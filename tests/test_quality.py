@@ -12,9 +12,21 @@ from progress.align import HeadPose
 from progress.quality import photo_checks
 from progress.regions import ROI_POLYGONS
 
-NEUTRAL = {name: 0.0 for name in ("mouthSmileLeft", "mouthSmileRight", "jawOpen", "browInnerUp", "browOuterUpLeft",
-                                  "browOuterUpRight", "eyeSquintLeft", "eyeSquintRight", "eyeBlinkLeft",
-                                  "eyeBlinkRight")}
+NEUTRAL = {
+    name: 0.0
+    for name in (
+        "mouthSmileLeft",
+        "mouthSmileRight",
+        "jawOpen",
+        "browInnerUp",
+        "browOuterUpLeft",
+        "browOuterUpRight",
+        "eyeSquintLeft",
+        "eyeSquintRight",
+        "eyeBlinkLeft",
+        "eyeBlinkRight",
+    )
+}
 
 
 def _analyze(image: np.ndarray, landmarker: FaceLandmarker, baseline: PhotoResult | None = None) -> PhotoResult:
@@ -49,47 +61,64 @@ def test_a_small_face_fails_face_size(client_photo: np.ndarray, landmarker: Face
 
 @pytest.mark.parametrize(
     ("yaw", "pitch", "failing", "status", "instruction"),
-    [(7, 0, "head_yaw", Status.WARN, "turn their head 7° to their right"),
-     (-12, 0, "head_yaw", Status.FAIL, "turn their head 12° to their left"),
-     (0, 12, "head_pitch", Status.FAIL, "lower their chin by about 12°"),
-     (0, -6, "head_pitch", Status.WARN, "raise their chin by about 6°")],
+    [
+        (7, 0, "head_yaw", Status.WARN, "turn their head 7° to their right"),
+        (-12, 0, "head_yaw", Status.FAIL, "turn their head 12° to their left"),
+        (0, 12, "head_pitch", Status.FAIL, "lower their chin by about 12°"),
+        (0, -6, "head_pitch", Status.WARN, "raise their chin by about 6°"),
+    ],
 )
 def test_head_turn_and_tilt_are_graded_with_the_way_to_fix_them(
     good: PhotoResult, yaw: float, pitch: float, failing: str, status: Status, instruction: str
 ) -> None:
     assert good.aligned is not None
-    checks = photo_checks(good.aligned, HeadPose(yaw, pitch, 0.0), NEUTRAL, inter_pupillary_distance_px=150,
-                          faces_found=1, greyscale=False)
+    checks = photo_checks(
+        good.aligned,
+        HeadPose(yaw, pitch, 0.0),
+        NEUTRAL,
+        inter_pupillary_distance_px=150,
+        faces_found=1,
+        greyscale=False,
+    )
     check = next(c for c in checks if c.name == failing)
     assert check.status is status and instruction in check.fix
 
 
 @pytest.mark.parametrize(
     ("scores", "failing"),
-    [({"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}, "expression_smile"),
-     ({"jawOpen": 0.5}, "expression_jaw_open"),
-     ({"browInnerUp": 0.9}, "expression_brows_raised"),
-     ({"eyeSquintLeft": 0.9, "eyeSquintRight": 0.9}, "expression_squint"),
-     ({"eyeBlinkLeft": 0.9}, "eyes_open"),
-     ({"mouthLeft": 0.8}, "expression_mouth_sideways"),  # issue 13: 8.6 mm of landmark asymmetry, passed before
-     ({"mouthRight": 0.8}, "expression_mouth_sideways"),
-     ({"jawLeft": 0.5}, "expression_mouth_sideways"),
-     ({"mouthPucker": 0.9}, "expression_pucker"),
-     ({"mouthFunnel": 0.8}, "expression_pucker"),
-     ({"cheekPuff": 0.6}, "expression_cheek_puff")],
+    [
+        ({"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}, "expression_smile"),
+        ({"jawOpen": 0.5}, "expression_jaw_open"),
+        ({"browInnerUp": 0.9}, "expression_brows_raised"),
+        ({"eyeSquintLeft": 0.9, "eyeSquintRight": 0.9}, "expression_squint"),
+        ({"eyeBlinkLeft": 0.9}, "eyes_open"),
+        ({"mouthLeft": 0.8}, "expression_mouth_sideways"),  # issue 13: 8.6 mm of landmark asymmetry, passed before
+        ({"mouthRight": 0.8}, "expression_mouth_sideways"),
+        ({"jawLeft": 0.5}, "expression_mouth_sideways"),
+        ({"mouthPucker": 0.9}, "expression_pucker"),
+        ({"mouthFunnel": 0.8}, "expression_pucker"),
+        ({"cheekPuff": 0.6}, "expression_cheek_puff"),
+    ],
 )
 def test_each_expression_fails_only_its_own_check(good: PhotoResult, scores: dict[str, float], failing: str) -> None:
     assert good.aligned is not None
-    checks = photo_checks(good.aligned, HeadPose(0, 0, 0), NEUTRAL | scores, inter_pupillary_distance_px=150,
-                          faces_found=1, greyscale=False)
+    checks = photo_checks(
+        good.aligned,
+        HeadPose(0, 0, 0),
+        NEUTRAL | scores,
+        inter_pupillary_distance_px=150,
+        faces_found=1,
+        greyscale=False,
+    )
     expression = {c.name: c.status for c in checks if c.name.startswith(("expression", "eyes"))}
     assert expression.pop(failing) is Status.FAIL
     assert set(expression.values()) == {Status.PASS}
 
 
 @pytest.mark.parametrize(("sigma_mm", "expected"), [(1.0, Status.WARN), (2.0, Status.FAIL)])
-def test_a_blurred_face_fails_sharpness(client_photo: np.ndarray, landmarker: FaceLandmarker, good: PhotoResult,
-                                        sigma_mm: float, expected: Status) -> None:
+def test_a_blurred_face_fails_sharpness(
+    client_photo: np.ndarray, landmarker: FaceLandmarker, good: PhotoResult, sigma_mm: float, expected: Status
+) -> None:
     assert good.face is not None
     sigma_px = sigma_mm / 63.0 * good.face.inter_pupillary_distance_px  # 63 mm between the pupils
     status, value, fix = _check(_analyze(cv2.GaussianBlur(client_photo, (0, 0), sigma_px), landmarker), "sharpness")
@@ -97,8 +126,9 @@ def test_a_blurred_face_fails_sharpness(client_photo: np.ndarray, landmarker: Fa
     assert value < _check(good, "sharpness")[1]
 
 
-def test_underexposure_fails_shadows_and_overexposure_fails_highlights(client_photo: np.ndarray,
-                                                                        landmarker: FaceLandmarker) -> None:
+def test_underexposure_fails_shadows_and_overexposure_fails_highlights(
+    client_photo: np.ndarray, landmarker: FaceLandmarker
+) -> None:
     three_stops_under = _analyze(scale_exposure(client_photo, 0.12), landmarker)
     assert _check(three_stops_under, "exposure_level")[0] is Status.WARN
     five_stops_under = _analyze(scale_exposure(client_photo, 0.03), landmarker)
@@ -125,15 +155,17 @@ def test_a_second_face_warns(client_photo: np.ndarray, landmarker: FaceLandmarke
     group = np.full((height, width * 2, 3), 120, np.uint8)
     group[:, :width] = client_photo
     group[height // 8 : height // 8 + int(height * 0.8), width : width + int(width * 0.8)] = cv2.resize(
-        client_photo, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
+        client_photo, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA
+    )
     result = _analyze(group, landmarker)
     status, value, fix = _check(result, "faces_in_photo")
     assert (status, value) == (Status.WARN, 2.0) and "largest" in fix
     assert result.face is not None and result.face.inter_pupillary_distance_px > 100  # the larger face was kept
 
 
-def test_the_same_photo_again_is_comparable_with_its_baseline(client_photo: np.ndarray, landmarker: FaceLandmarker,
-                                                              good: PhotoResult) -> None:
+def test_the_same_photo_again_is_comparable_with_its_baseline(
+    client_photo: np.ndarray, landmarker: FaceLandmarker, good: PhotoResult
+) -> None:
     again = analyze_photo(encode(client_photo, quality=85), landmarker, baseline=good)
     against_baseline = {c.name: c for c in again.checks[-3:]}
     assert set(against_baseline) == {"camera_distance_change", "lighting_change", "light_direction_change"}
@@ -141,8 +173,9 @@ def test_the_same_photo_again_is_comparable_with_its_baseline(client_photo: np.n
     assert against_baseline["camera_distance_change"].value < 0.01
 
 
-def test_a_camera_further_away_fails_the_distance_check(client_photo: np.ndarray, landmarker: FaceLandmarker,
-                                                        good: PhotoResult) -> None:
+def test_a_camera_further_away_fails_the_distance_check(
+    client_photo: np.ndarray, landmarker: FaceLandmarker, good: PhotoResult
+) -> None:
     height, width = client_photo.shape[:2]
     further = np.full_like(client_photo, 120)
     smaller = cv2.resize(client_photo, None, fx=0.85, fy=0.85, interpolation=cv2.INTER_AREA)
@@ -153,15 +186,16 @@ def test_a_camera_further_away_fails_the_distance_check(client_photo: np.ndarray
     assert status is Status.FAIL and "Move closer" in fix and "15%" in fix
 
 
-def test_dimmer_light_fails_the_lighting_check(client_photo: np.ndarray, landmarker: FaceLandmarker,
-                                               good: PhotoResult) -> None:
-    status, value, _ = _check(_analyze(scale_exposure(client_photo, 0.6), landmarker, baseline=good),
-                              "lighting_change")
+def test_dimmer_light_fails_the_lighting_check(
+    client_photo: np.ndarray, landmarker: FaceLandmarker, good: PhotoResult
+) -> None:
+    status, value, _ = _check(_analyze(scale_exposure(client_photo, 0.6), landmarker, baseline=good), "lighting_change")
     assert status is Status.FAIL and value > 8
 
 
-def test_light_from_one_side_fails_the_direction_check(client_photo: np.ndarray, landmarker: FaceLandmarker,
-                                                       good: PhotoResult) -> None:
+def test_light_from_one_side_fails_the_direction_check(
+    client_photo: np.ndarray, landmarker: FaceLandmarker, good: PhotoResult
+) -> None:
     face = landmarker.detect(client_photo).face
     assert face is not None
     right_cheek, left_cheek = (face.landmarks[list(ROI_POLYGONS[name]), 0].mean() for name in ("cheek_R", "cheek_L"))
@@ -177,13 +211,21 @@ def test_light_from_one_side_fails_the_direction_check(client_photo: np.ndarray,
 @pytest.mark.parametrize(("spread_mm", "status"), [(0.3, Status.PASS), (1.0, Status.WARN), (2.0, Status.FAIL)])
 def test_unstable_landmarks_ask_for_a_retake(good: PhotoResult, spread_mm: float, status: Status) -> None:
     assert good.aligned is not None
-    checks = photo_checks(good.aligned, HeadPose(0, 0, 0), NEUTRAL, inter_pupillary_distance_px=150, faces_found=1,
-                          greyscale=False, landmark_spread_mm=spread_mm)
+    checks = photo_checks(
+        good.aligned,
+        HeadPose(0, 0, 0),
+        NEUTRAL,
+        inter_pupillary_distance_px=150,
+        faces_found=1,
+        greyscale=False,
+        landmark_spread_mm=spread_mm,
+    )
     check = next(c for c in checks if c.name == "landmark_stability")
     assert (check.status, check.value, check.unit) == (status, spread_mm, "mm")
     assert ("Landmarks unstable" in check.fix and "retake" in check.fix) == (status is not Status.PASS)
-    without = photo_checks(good.aligned, HeadPose(0, 0, 0), NEUTRAL, inter_pupillary_distance_px=150, faces_found=1,
-                           greyscale=False)
+    without = photo_checks(
+        good.aligned, HeadPose(0, 0, 0), NEUTRAL, inter_pupillary_distance_px=150, faces_found=1, greyscale=False
+    )
     assert "landmark_stability" not in {c.name for c in without}
 
 

@@ -42,9 +42,14 @@ def _redder_left_cheek(aligned: AlignedFace) -> AlignedFace:
 def test_every_picture_is_a_new_rgb_image_and_leaves_its_inputs_alone(aligned: AlignedFace) -> None:
     before = aligned.image.copy()
     other = _redder_left_cheek(aligned)
-    for picture in (landmarks_and_regions(aligned), ghost_overlay(aligned, other), blend(aligned, other, 0.5),
-                    difference_heatmap(aligned, other), difference_heatmap(aligned, other, "evenness"),
-                    contours_overlay(aligned, other)):
+    for picture in (
+        landmarks_and_regions(aligned),
+        ghost_overlay(aligned, other),
+        blend(aligned, other, 0.5),
+        difference_heatmap(aligned, other),
+        difference_heatmap(aligned, other, "evenness"),
+        contours_overlay(aligned, other),
+    ):
         assert picture.shape == aligned.image.shape and picture.dtype == np.uint8
         assert picture is not aligned.image
     np.testing.assert_array_equal(aligned.image, before)

@@ -29,9 +29,14 @@ PRIMARY = ["redness.cheek_contrast.cheek_left", "redness.cheek_contrast.cheek_ri
 MAX_REPORT_BYTES = 3 * 1024 * 1024
 IDENTIFIER = re.compile(r"\b(tone|redness|brightness|spots|texture|lines|undereye|contour|lift|symmetry)\.[a-z_0-9]+")
 EXPERT_WORDS = ("MDC95", "IPD", "ΔE00", "a*", "×10⁻⁴")
-OPTIONS = ReportOptions(client="Demo client", practice="Calm Needle Practice", contact="12 Quiet Lane · 0117 496 0000",
-                        treatments=("ST6, ST7, LI20", "Facial cupping"), report_date=date(2026, 4, 20),
-                        next_step="Four maintenance sessions, one a month.")
+OPTIONS = ReportOptions(
+    client="Demo client",
+    practice="Calm Needle Practice",
+    contact="12 Quiet Lane · 0117 496 0000",
+    treatments=("ST6, ST7, LI20", "Facial cupping"),
+    report_date=date(2026, 4, 20),
+    next_step="Four maintenance sessions, one a month.",
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +63,21 @@ def test_the_report_has_the_practice_the_course_the_photos_the_summary_and_the_n
     pdf = client_report(series, OPTIONS)
     reader = PdfReader(io.BytesIO(pdf))
     text = _flat(_text(pdf))
-    for expected in ("Calm Needle Practice", "12 Quiet Lane · 0117 496 0000", "Client: Demo client",
-                     "Report date: 20 April 2026",
-                     "Course: 5 January 2026 to 13 April 2026, 8 sessions",
-                     "Treatments: ST6, ST7, LI20, Facial cupping",
-                     "First session, 5 January 2026", "Latest session, 13 April 2026", "Summary",
-                     "What these measurements can and cannot show", "not a medical assessment", "Next step",
-                     "Four maintenance sessions, one a month."):
+    for expected in (
+        "Calm Needle Practice",
+        "12 Quiet Lane · 0117 496 0000",
+        "Client: Demo client",
+        "Report date: 20 April 2026",
+        "Course: 5 January 2026 to 13 April 2026, 8 sessions",
+        "Treatments: ST6, ST7, LI20, Facial cupping",
+        "First session, 5 January 2026",
+        "Latest session, 13 April 2026",
+        "Summary",
+        "What these measurements can and cannot show",
+        "not a medical assessment",
+        "Next step",
+        "Four maintenance sessions, one a month.",
+    ):
         assert expected in text, expected
     for concern in CONCERNS:
         assert concern.title in text, concern.title
@@ -88,8 +101,11 @@ def test_no_identifiers_or_expert_units_outside_the_expert_appendix(series: Seri
 def test_charts_only_for_concerns_with_a_conclusion(series: SeriesResult) -> None:
     reader = PdfReader(io.BytesIO(client_report(series, replace(OPTIONS, include_photos=False))))
     charts = sum(len(page.images) for page in reader.pages)
-    judged = [m for m in series.metrics.values()
-              if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.NO_CLEAR_CHANGE)]
+    judged = [
+        m
+        for m in series.metrics.values()
+        if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.NO_CLEAR_CHANGE)
+    ]
     assert 0 < charts <= len(judged)
     text = _text(client_report(series, OPTIONS))
     assert "Jaw width vs cheekbones" not in text  # not enough comparable sessions: no chart of it
@@ -172,8 +188,11 @@ def test_a_page_renders_to_png(series: SeriesResult, tmp_path: Path) -> None:
         pytest.skip("pdftoppm (poppler-utils) is not installed on this machine")
     source = tmp_path / "report.pdf"
     source.write_bytes(client_report(series, OPTIONS))
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
     rendered = list(tmp_path.glob("page*.png"))
     assert len(rendered) == 1 and rendered[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -183,8 +202,21 @@ def test_the_command_line_writes_the_report(tmp_path: Path) -> None:
     from progress.cli import main
 
     out = io.StringIO()
-    status = main(["report", str(DEMO[0].parent), "--out", str(tmp_path / "r.pdf"), "--client", "C-017",
-                   "--practice", "Calm Needle Practice", "--no-photos", "--letter"], out=out)
+    status = main(
+        [
+            "report",
+            str(DEMO[0].parent),
+            "--out",
+            str(tmp_path / "r.pdf"),
+            "--client",
+            "C-017",
+            "--practice",
+            "Calm Needle Practice",
+            "--no-photos",
+            "--letter",
+        ],
+        out=out,
+    )
     assert status == 0 and "8 sessions" in out.getvalue()
     reader = PdfReader(tmp_path / "r.pdf")
     assert "C-017" in reader.pages[0].extract_text() and not reader.pages[0].images

@@ -39,12 +39,14 @@ WITHIN, DAY = 1.0, 0.5
 """The noise defaults every verdict test runs with (patched in), so the known answers do not depend on
 ``default_noise.json``, which is re-measured whenever the pipeline changes."""
 
-LOWER = MetricSpec("redness.a_star.cheek_left", "redness", "cheek_left", "a*", Better.LOWER, ("expression_smile",),
-                   "test metric")
+LOWER = MetricSpec(
+    "redness.a_star.cheek_left", "redness", "cheek_left", "a*", Better.LOWER, ("expression_smile",), "test metric"
+)
 RIGHT = MetricSpec("redness.a_star.cheek_right", "redness", "cheek_right", "a*", Better.LOWER, (), "test metric")
 FOREHEAD = MetricSpec("tone.delta_e.forehead", "tone", "forehead", "ΔE00", Better.LOWER, (), "test metric")
-CONTROL = MetricSpec("lift.canthal_tilt.left", "lift", "left", "degrees", Better.NEITHER, (), "test control",
-                     negative_control=True)
+CONTROL = MetricSpec(
+    "lift.canthal_tilt.left", "lift", "left", "degrees", Better.NEITHER, (), "test control", negative_control=True
+)
 
 
 @pytest.fixture(autouse=True)
@@ -53,12 +55,17 @@ def fixed_noise(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("progress.series.default_day_noise", lambda name: DAY)
 
 
-def _photo(day: int, values: dict[str, float], *, failing: str | None = None, warning: str | None = None,
-           minute: int = 0) -> PhotoResult:
+def _photo(
+    day: int, values: dict[str, float], *, failing: str | None = None, warning: str | None = None, minute: int = 0
+) -> PhotoResult:
     checks = [Check(failing, Status.FAIL, 1.0, 0.5, "score", "fix it")] if failing else []
     checks += [Check(warning, Status.WARN, 1.0, 0.5, "ΔE", "fix it")] if warning else []
-    return PhotoResult(path=f"day{day}.jpg", captured_at=START + timedelta(days=day, minutes=minute),
-                       checks=tuple(checks), metrics=values)
+    return PhotoResult(
+        path=f"day{day}.jpg",
+        captured_at=START + timedelta(days=day, minutes=minute),
+        checks=tuple(checks),
+        metrics=values,
+    )
 
 
 def _series(columns: dict[str, list[float]]) -> list[PhotoResult]:
@@ -67,10 +74,15 @@ def _series(columns: dict[str, list[float]]) -> list[PhotoResult]:
     return [_photo(14 * s, {name: values[s] for name, values in columns.items()}) for s in range(sessions)]
 
 
-def _one(values: list[float], spec: MetricSpec = LOWER, *, primary: Sequence[str] = (), baseline_sessions: int = 1
-         ) -> MetricSeries:
-    result = analyze_series(group_sessions(_series({spec.name: values})), metrics=[spec], primary=primary,
-                            baseline_sessions=baseline_sessions)
+def _one(
+    values: list[float], spec: MetricSpec = LOWER, *, primary: Sequence[str] = (), baseline_sessions: int = 1
+) -> MetricSeries:
+    result = analyze_series(
+        group_sessions(_series({spec.name: values})),
+        metrics=[spec],
+        primary=primary,
+        baseline_sessions=baseline_sessions,
+    )
     return result.metrics[spec.name]
 
 
@@ -259,8 +271,9 @@ def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> N
     photos[2:] = [replace(photo, checks=smiling) for photo in photos[2:]]
     starved = analyze_series(group_sessions(photos), metrics=[LOWER]).metrics[LOWER.name]
     assert starved.verdict is Verdict.NOT_ENOUGH_DATA
-    assert starved.reasons[-1] == ("1 usable sessions, at least 3 needed; photos left out because expression smile "
-                                   "failed")
+    assert starved.reasons[-1] == (
+        "1 usable sessions, at least 3 needed; photos left out because expression smile failed"
+    )
 
 
 def test_lighting_that_drifted_in_half_the_sessions_makes_colour_unreliable() -> None:
@@ -326,6 +339,7 @@ def test_a_small_series_of_real_pixels_finds_the_fading_cheeks(
     assert [series.metrics[name].verdict for name in cheeks] == [Verdict.IMPROVED, Verdict.IMPROVED]
     decided = [m for m in series.metrics.values() if m.verdict is not Verdict.NOT_ENOUGH_DATA]
     assert len(decided) > 60  # the series covers most of the catalogue
-    called = {name for name, m in series.metrics.items()
-              if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)}
+    called = {
+        name for name, m in series.metrics.items() if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)
+    }
     assert not {name for name in called if name.endswith(".forehead") or name.startswith(("contour.", "lift."))}

@@ -34,8 +34,13 @@ def _lab_by_hand(rgb: tuple[int, int, int]) -> np.ndarray:
     """sRGB → CIELAB (D65) written out from the standard formulas, independent of OpenCV."""
     c = np.asarray(rgb, dtype=np.float64) / 255
     linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    xyz = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
-                    [0.0193339, 0.1191920, 0.9503041]]) @ linear / np.array([0.95047, 1.0, 1.08883])
+    xyz = (
+        np.array(
+            [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]]
+        )
+        @ linear
+        / np.array([0.95047, 1.0, 1.08883])
+    )
     f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
@@ -59,9 +64,11 @@ def test_a_uniform_patch_gives_its_own_colour_and_no_unevenness() -> None:
         assert metrics[f"brightness.lightness.{region}"] == pytest.approx(expected[0], abs=0.02)
         assert metrics[f"redness.a_star.{region}"] == pytest.approx(expected[1], abs=0.02)
         assert metrics[f"brightness.ita.{region}"] == pytest.approx(
-            math.degrees(math.atan2(expected[0] - 50, expected[2])), abs=0.05)
+            math.degrees(math.atan2(expected[0] - 50, expected[2])), abs=0.05
+        )
         assert metrics[f"redness.erythema_index.{region}"] == pytest.approx(
-            100 * math.log10(((205 / 255 + 0.055) / 1.055) ** 2.4 / ((160 / 255 + 0.055) / 1.055) ** 2.4), abs=0.01)
+            100 * math.log10(((205 / 255 + 0.055) / 1.055) ** 2.4 / ((160 / 255 + 0.055) / 1.055) ** 2.4), abs=0.01
+        )
         for measure in ("sd_lightness", "sd_redness", "sd_yellowness", "delta_e"):
             assert metrics[f"tone.{measure}.{region}"] == pytest.approx(0.0, abs=1e-3)
         assert metrics[f"texture.fine.{region}"] == pytest.approx(0.0, abs=1e-4)
@@ -117,8 +124,9 @@ def test_every_metric_is_in_the_catalogue() -> None:
 # --- injected changes on a real face ---------------------------------------------------------------------
 
 
-def _line(angle_deg: float, length: float = 200.0, thickness: int = 1, centre: float = 150.0
-          ) -> tuple[np.ndarray, float, tuple[tuple[int, int], tuple[int, int]]]:
+def _line(
+    angle_deg: float, length: float = 200.0, thickness: int = 1, centre: float = 150.0
+) -> tuple[np.ndarray, float, tuple[tuple[int, int], tuple[int, int]]]:
     """A straight line drawn on a blank 300 × 300 mask at angle_deg from the x axis (y downward): the mask, the
     exact distance between its drawn end pixels, and those ends (x, y)."""
     angle = math.radians(angle_deg)
@@ -206,12 +214,14 @@ def test_redness_on_one_cheek_shows_on_that_cheek_only(aligned: AlignedFace, bef
         assert after[f"redness.a_star.{untouched}"] == pytest.approx(before[f"redness.a_star.{untouched}"], abs=0.3)
     assert after["redness.erythema_index.cheek_left"] - before["redness.erythema_index.cheek_left"] > 4
     assert after["redness.cheek_contrast.cheek_left"] - before["redness.cheek_contrast.cheek_left"] > 4
-    assert after["redness.cheek_contrast.cheek_right"] == pytest.approx(before["redness.cheek_contrast.cheek_right"],
-                                                                        abs=0.3)
+    assert after["redness.cheek_contrast.cheek_right"] == pytest.approx(
+        before["redness.cheek_contrast.cheek_right"], abs=0.3
+    )
 
 
-def test_redness_over_a_quarter_of_a_cheek_raises_its_red_area_by_a_quarter(aligned: AlignedFace,
-                                                                            before: dict[str, float]) -> None:
+def test_redness_over_a_quarter_of_a_cheek_raises_its_red_area_by_a_quarter(
+    aligned: AlignedFace, before: dict[str, float]
+) -> None:
     reference = skin_reference(aligned.image, aligned.landmarks)
     measured = region_masks(aligned.landmarks, aligned.image.shape[:2])["cheek_right"]
     columns = np.nonzero(measured)[1]
@@ -227,8 +237,12 @@ def test_twenty_dark_spots_on_a_cheek_are_counted(aligned: AlignedFace, before: 
     inner = cv2.erode(measured.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
     rows, columns = np.nonzero(inner)
     spacing = int(4.5 * PIXELS_PER_MM)  # 4.5 mm apart
-    centres = [(r, c) for r in range(rows.min(), rows.max() + 1, spacing)
-               for c in range(columns.min(), columns.max() + 1, spacing) if inner[r, c]]
+    centres = [
+        (r, c)
+        for r in range(rows.min(), rows.max() + 1, spacing)
+        for c in range(columns.min(), columns.max() + 1, spacing)
+        if inner[r, c]
+    ]
     assert len(centres) >= 20
     spots = np.zeros(measured.shape, np.float32)
     for row, column in centres[:20]:
@@ -255,8 +269,9 @@ def test_darker_skin_under_one_eye_raises_that_side_only(aligned: AlignedFace, b
     after = skin_metrics(darker, aligned.landmarks)
     rise = after["undereye.darkness.undereye_left"] - before["undereye.darkness.undereye_left"]
     assert 4 <= rise <= 6
-    assert after["undereye.darkness.undereye_right"] == pytest.approx(before["undereye.darkness.undereye_right"],
-                                                                      abs=0.3)
+    assert after["undereye.darkness.undereye_right"] == pytest.approx(
+        before["undereye.darkness.undereye_right"], abs=0.3
+    )
 
 
 # --- nuisance invariance through the whole pipeline --------------------------------------------------------
@@ -298,8 +313,13 @@ def _reframed(image: np.ndarray, angle: float, scale: float) -> np.ndarray:
     height, width = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
     matrix[:, 2] += (25, -15)
-    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
-                          borderValue=(120, 120, 120))
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        borderValue=(120, 120, 120),
+    )
 
 
 NUISANCES: dict[str, Callable[[np.ndarray], np.ndarray]] = {

@@ -51,16 +51,23 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 TABLES = ("analyses", "photos", "photo_contents", "sessions", "clients")
 REDNESS, JAW, LINES = "redness.a_star.cheek_left", "contour.jawline_angle.left", "lines.area_fraction.forehead"
 GPS = {1: "N", 2: (48.0, 51.0, 24.5), 3: "E", 4: (2.0, 21.0, 3.25)}
-XMP = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
-       b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
-       b'xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.408N"/></rdf:RDF></x:xmpmeta>'
-       b'<?xpacket end="w"?>')
+XMP = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.408N"/></rdf:RDF></x:xmpmeta>'
+    b'<?xpacket end="w"?>'
+)
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
-        POSTGRES_URL is None,
-        reason="PROGRESS_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against (.ci/run starts one)")),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            POSTGRES_URL is None,
+            reason="PROGRESS_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against (.ci/run starts one)",
+        ),
+    ),
 ]
 
 
@@ -132,10 +139,18 @@ def result(redness: float) -> PhotoResult:
     return PhotoResult(
         path="front.jpg",
         captured_at=datetime(2024, 1, 5, 13, 45, 1),
-        face=FaceSummary(faces_found=1, inter_pupillary_distance_px=120.5, yaw_deg=1.5, pitch_deg=-2.0,
-                         roll_deg=0.25, alignment_residual_px=0.75),
-        checks=(Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
-                Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still.")),
+        face=FaceSummary(
+            faces_found=1,
+            inter_pupillary_distance_px=120.5,
+            yaw_deg=1.5,
+            pitch_deg=-2.0,
+            roll_deg=0.25,
+            alignment_residual_px=0.75,
+        ),
+        checks=(
+            Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
+            Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still."),
+        ),
         metrics={"skin.redness.cheek_left": redness, "contour.jaw_angle": math.nan, "skin.spots.forehead": 3},
     )
 
@@ -153,10 +168,16 @@ def photo_files(store: Store) -> list[Path]:
 
 
 def client_with_photos(store: Store, name: str = "A-017") -> tuple[int, int, list[int]]:
-    client = store.create_client(name, birth_year=1975, skin_notes="dry, rosacea on the cheeks",
-                                 consent_clinical=True, primary_metrics=[REDNESS, JAW])
-    session = store.add_session(client.id, day=date(2024, 1, 5), treatment_notes="ST6, ST7, LI20",
-                                capture_notes="window light, no make-up")
+    client = store.create_client(
+        name,
+        birth_year=1975,
+        skin_notes="dry, rosacea on the cheeks",
+        consent_clinical=True,
+        primary_metrics=[REDNESS, JAW],
+    )
+    session = store.add_session(
+        client.id, day=date(2024, 1, 5), treatment_notes="ST6, ST7, LI20", capture_notes="window light, no make-up"
+    )
     photo_ids = [store.add_photo(session.id, jpeg(seed), filename=f"IMG_{seed}.jpg").id for seed in (1, 2)]
     return client.id, session.id, photo_ids
 
@@ -212,8 +233,9 @@ def test_a_0001_database_upgrades_in_place_and_downgrades(database_url: str, tmp
     assert row_counts(database_url) == {"analyses": 0, "photos": 0, "photo_contents": 0, "sessions": 1, "clients": 1}
     engine = sqlalchemy.create_engine(database_url)
     with engine.connect() as connection:
-        assert "primary_metrics" not in {column["name"] for column in sqlalchemy.inspect(connection)
-                                         .get_columns("clients")}
+        assert "primary_metrics" not in {
+            column["name"] for column in sqlalchemy.inspect(connection).get_columns("clients")
+        }
         assert not sqlalchemy.inspect(connection).has_table("settings")
     engine.dispose()
 
@@ -247,8 +269,9 @@ def test_a_newer_schema_is_refused(database_url: str, tmp_path: Path) -> None:
         Store(database_url, data_folder=tmp_path)
 
 
-@pytest.mark.parametrize("url", ["not a url", "mysql://localhost/progress",
-                                 "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"])
+@pytest.mark.parametrize(
+    "url", ["not a url", "mysql://localhost/progress", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"]
+)
 def test_unusable_urls_are_refused(url: str, tmp_path: Path) -> None:
     with pytest.raises(StoreOpenError):
         Store(url, data_folder=tmp_path)
@@ -266,7 +289,11 @@ def test_clients_are_created_updated_listed_and_found(store: Store) -> None:
 
     updated = store.update_client(created.id, birth_year=None, consent_marketing=True)
     assert (updated.name, updated.birth_year, updated.skin_notes, updated.consent_marketing) == (
-        "Élodie Martin", None, "fine lines", True)
+        "Élodie Martin",
+        None,
+        "fine lines",
+        True,
+    )
     assert store.client(created.id) == updated
     assert [client.name for client in store.list_clients()] == ["B-002", "Élodie Martin"]
     assert [client.name for client in store.list_clients("ÉLODIE")] == ["Élodie Martin"]
@@ -288,8 +315,11 @@ def test_primary_metrics_are_chosen_from_the_catalogue_at_most_five(store: Store
     five = [spec.name for spec in catalogue()[:5]]
     assert store.update_client(client.id, primary_metrics=five).primary_metrics == tuple(five)
     wrongs: list[tuple[Sequence[str], str]] = [
-        ([*five, LINES], "at most 5"), ([REDNESS, "skin.glow"], "unknown: skin.glow"),
-        ([JAW, JAW], "repeated: " + JAW), (REDNESS, "list of metric names")]
+        ([*five, LINES], "at most 5"),
+        ([REDNESS, "skin.glow"], "unknown: skin.glow"),
+        ([JAW, JAW], "repeated: " + JAW),
+        (REDNESS, "list of metric names"),
+    ]
     for wrong, message in wrongs:
         with pytest.raises(ValueError, match=message):
             store.update_client(client.id, primary_metrics=wrong)
@@ -354,8 +384,9 @@ def test_photos_are_stored_unchanged_and_listed(placed_store: Store) -> None:
     client = placed_store.create_client("D-004")
     session = placed_store.add_session(client.id)
     data = jpeg(7, location=True)
-    photo = placed_store.add_photo(session.id, data, filename="IMG_7.jpg", view="left",
-                                   captured_at=datetime(2024, 1, 5, 9, 30))
+    photo = placed_store.add_photo(
+        session.id, data, filename="IMG_7.jpg", view="left", captured_at=datetime(2024, 1, 5, 9, 30)
+    )
     assert placed_store.photo_bytes(photo.id) == data
     assert (photo.view, photo.size_bytes, photo.filename, photo.excluded) == (View.LEFT, len(data), "IMG_7.jpg", False)
     assert placed_store.photos(session.id) == [photo] and placed_store.photo(photo.id) == photo
@@ -387,8 +418,11 @@ def test_a_photo_can_be_excluded_with_a_reason_and_taken_back(store: Store) -> N
     excluded = store.set_photo_excluded(photo_id, True, "eyes closed")
     assert (excluded.excluded, excluded.excluded_reason) == (True, "eyes closed")
     kept = store.set_photo_excluded(photo_id, False, "kept despite the lighting warning")
-    assert (store.photo(photo_id).excluded, store.photo(photo_id).excluded_reason) == (
-        False, "kept despite the lighting warning") == (kept.excluded, kept.excluded_reason)
+    assert (
+        (store.photo(photo_id).excluded, store.photo(photo_id).excluded_reason)
+        == (False, "kept despite the lighting warning")
+        == (kept.excluded, kept.excluded_reason)
+    )
 
 
 def test_bad_photo_arguments_are_refused(store: Store) -> None:
@@ -423,7 +457,9 @@ def test_a_reanalysis_adds_to_the_old_one_and_readers_take_the_newest(store: Sto
     assert store.latest_analysis(photo_id, algorithm_version="1.0") == old
     assert store.analyses(photo_id) == [old, new]
     assert store.latest_analyses(store.session(store.photo(photo_id).session_id).client_id) == {
-        photo_id: new, other_id: other}
+        photo_id: new,
+        other_id: other,
+    }
 
 
 def test_an_analysis_comes_back_as_a_photo_result(store: Store) -> None:
@@ -432,8 +468,11 @@ def test_an_analysis_comes_back_as_a_photo_result(store: Store) -> None:
     restored = store.save_analysis(photo_id, original, "1.0").to_photo_result()
     latest = store.latest_analysis(photo_id)
     assert latest is not None and restored.to_dict() == latest.result
-    assert (restored.face, restored.checks[0], restored.captured_at) == (original.face, original.checks[0],
-                                                                         original.captured_at)
+    assert (restored.face, restored.checks[0], restored.captured_at) == (
+        original.face,
+        original.checks[0],
+        original.captured_at,
+    )
     assert math.isnan(restored.checks[1].value) and restored.metrics["skin.redness.cheek_left"] == 0.5
     relabelled = store.analyses(photo_id)[0].to_photo_result(path="IMG_1.jpg", captured_at=datetime(2024, 1, 6))
     assert (relabelled.path, relabelled.captured_at) == ("IMG_1.jpg", datetime(2024, 1, 6))
@@ -455,8 +494,13 @@ def test_deleting_clients_leaves_no_row_and_no_file(placed_store: Store) -> None
     placed_store.save_analysis(own.id, result(0.5), "1.0")
 
     placed_store.delete_client(first_id)
-    assert row_counts(placed_store.url) == {"analyses": 1, "photos": 3, "photo_contents": 3, "sessions": 1,
-                                            "clients": 1}
+    assert row_counts(placed_store.url) == {
+        "analyses": 1,
+        "photos": 3,
+        "photo_contents": 3,
+        "sessions": 1,
+        "clients": 1,
+    }
     for photo in placed_store.photos(second_session):  # the shared bytes are still there for the other client
         assert placed_store.photo_bytes(photo.id) == jpeg(int(photo.filename[4:-4]) if photo.filename else 9)
     with pytest.raises(NotFoundError):
@@ -477,8 +521,7 @@ def test_deleting_a_session_or_a_photo_removes_its_records(file_store: Store) ->
     assert len(photo_files(file_store)) == 1
     file_store.delete_session(session_id)
     assert file_store.sessions(client_id) == [] and photo_files(file_store) == []
-    assert row_counts(file_store.url) == {"analyses": 0, "photos": 0, "photo_contents": 0, "sessions": 0,
-                                          "clients": 1}
+    assert row_counts(file_store.url) == {"analyses": 0, "photos": 0, "photo_contents": 0, "sessions": 0, "clients": 1}
 
 
 _CRASHING_WRITER = """
@@ -495,12 +538,22 @@ store.add_photo(int(sys.argv[3]), open(sys.argv[4], "rb").read())
 """
 
 
-def test_a_crash_before_commit_leaves_an_invisible_file_that_cleanup_removes(file_store: Store,
-                                                                              tmp_path: Path) -> None:
+def test_a_crash_before_commit_leaves_an_invisible_file_that_cleanup_removes(file_store: Store, tmp_path: Path) -> None:
     _client, session_id, _photos = client_with_photos(file_store)
     (tmp_path / "upload.jpg").write_bytes(jpeg(42))
-    crashed = subprocess.run([sys.executable, "-c", _CRASHING_WRITER, file_store.url, str(file_store.data_folder),
-                              str(session_id), str(tmp_path / "upload.jpg")], cwd=REPOSITORY, check=False)
+    crashed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _CRASHING_WRITER,
+            file_store.url,
+            str(file_store.data_folder),
+            str(session_id),
+            str(tmp_path / "upload.jpg"),
+        ],
+        cwd=REPOSITORY,
+        check=False,
+    )
     assert crashed.returncode == 3
     assert len(file_store.photos(session_id)) == 2 and len(photo_files(file_store)) == 3
     half_written = file_store.data_folder / "photos" / "00" / f"{'0' * 64}.k2j4.tmp"  # a crash during a write
@@ -559,7 +612,8 @@ def test_two_threads_adding_photos_to_one_client_lose_nothing(store: Store) -> N
     assert errors == []
     stored = [photo for session in sessions for photo in store.photos(session.id)]
     assert sorted(store.photo_bytes(photo.id) for photo in stored) == sorted(
-        jpeg(seed) for seed in [*range(12), *range(1000, 1012)])
+        jpeg(seed) for seed in [*range(12), *range(1000, 1012)]
+    )
 
 
 def test_the_same_photo_uploaded_twice_at_once_is_stored_once(store: Store) -> None:
@@ -606,8 +660,13 @@ def test_two_processes_adding_photos_to_one_client_lose_nothing(store: Store) ->
     client = store.create_client("J-010")
     session = store.add_session(client.id)
     store.data_folder.mkdir(parents=True, exist_ok=True)
-    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, store.url, str(store.data_folder), str(session.id),
-                                 str(first)], cwd=REPOSITORY) for first in (0, 100)]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, store.url, str(store.data_folder), str(session.id), str(first)],
+            cwd=REPOSITORY,
+        )
+        for first in (0, 100)
+    ]
     while not all((store.data_folder / f"ready-{first}").exists() for first in (0, 100)):
         assert all(writer.poll() is None for writer in writers)
         time.sleep(0.01)
@@ -641,8 +700,13 @@ def test_an_export_has_no_location_and_the_same_pixels_while_the_original_keeps_
 def test_export_delete_import_export_gives_the_same_zip(placed_store: Store) -> None:
     client_id, _session, (photo_id, other_id) = client_with_photos(placed_store)
     later = placed_store.add_session(client_id, day=date(2024, 2, 9), treatment_notes="second course")
-    located = placed_store.add_photo(later.id, jpeg(3, location=True), filename="IMG_3.jpg", view=View.RIGHT,
-                                     captured_at=datetime(2024, 2, 9, 10, 0, 5))
+    located = placed_store.add_photo(
+        later.id,
+        jpeg(3, location=True),
+        filename="IMG_3.jpg",
+        view=View.RIGHT,
+        captured_at=datetime(2024, 2, 9, 10, 0, 5),
+    )
     placed_store.set_photo_excluded(other_id, True, "smiling")
     placed_store.save_analysis(photo_id, result(0.5), "1.0")
     placed_store.save_analysis(photo_id, result(0.625), "2.0")
@@ -656,17 +720,28 @@ def test_export_delete_import_export_gives_the_same_zip(placed_store: Store) -> 
     restored = placed_store.import_client(exported)
     assert placed_store.export_client(restored.id) == exported
     assert (restored.name, restored.skin_notes, restored.created_at, restored.primary_metrics) == (
-        before.name, before.skin_notes, before.created_at, (REDNESS, JAW))
+        before.name,
+        before.skin_notes,
+        before.created_at,
+        (REDNESS, JAW),
+    )
     sessions = placed_store.sessions(restored.id)
     assert [session.treatment_notes for session in sessions] == ["ST6, ST7, LI20", "second course"]
     photos = placed_store.photos(sessions[0].id)
-    assert [(photo.filename, photo.excluded_reason) for photo in photos] == [("IMG_1.jpg", ""),
-                                                                           ("IMG_2.jpg", "smiling")]
+    assert [(photo.filename, photo.excluded_reason) for photo in photos] == [
+        ("IMG_1.jpg", ""),
+        ("IMG_2.jpg", "smiling"),
+    ]
     assert [analysis.algorithm_version for analysis in placed_store.analyses(photos[0].id)] == ["1.0", "2.0"]
     with zipfile.ZipFile(io.BytesIO(exported)) as archive:
-        assert sorted(archive.namelist()) == ["client.json", "metrics.csv", "notes.txt",
-                                              "photos/session-001/01-IMG_1.jpg", "photos/session-001/02-IMG_2.jpg",
-                                              "photos/session-002/01-IMG_3.jpg"]
+        assert sorted(archive.namelist()) == [
+            "client.json",
+            "metrics.csv",
+            "notes.txt",
+            "photos/session-001/01-IMG_1.jpg",
+            "photos/session-001/02-IMG_2.jpg",
+            "photos/session-002/01-IMG_3.jpg",
+        ]
         csv_lines = archive.read("metrics.csv").decode().splitlines()
         notes = archive.read("notes.txt").decode()
     assert csv_lines[0].endswith("contour.jaw_angle,skin.redness.cheek_left,skin.spots.forehead")
@@ -727,11 +802,15 @@ def test_location_is_removed_from_every_format_without_touching_the_pixels(forma
     exif.get_ifd(GPS_IFD_TAG).update(GPS)
     options: dict[str, object] = {"exif": exif.tobytes()}
     by_format: dict[str, dict[str, object]] = {
-        "WEBP": {"lossless": True}, "HEIF": {"quality": -1}, "JPEG": {"xmp": XMP}}
+        "WEBP": {"lossless": True},
+        "HEIF": {"quality": -1},
+        "JPEG": {"xmp": XMP},
+    }
     options |= by_format.get(format, {})
     buffer = io.BytesIO()
     Image.fromarray(np.random.default_rng(1).integers(0, 256, (32, 48, 3), dtype=np.uint8)).save(
-        buffer, format=format, **options)
+        buffer, format=format, **options
+    )
     original = buffer.getvalue()
     assert gps_of(original) == GPS
 
@@ -768,8 +847,9 @@ def test_overlong_text_nul_and_out_of_range_values_are_refused_the_same_on_every
         "session in year 9999": lambda: store.update_session(session.id, day=date(9999, 12, 31)),
         "file name over 255": lambda: store.add_photo(session.id, jpeg(2), filename="f" * 252 + ".jpg"),
         "NUL in a file name": lambda: store.add_photo(session.id, jpeg(2), filename="a\x00.jpg"),
-        "aware capture time": lambda: store.add_photo(session.id, jpeg(2),
-                                                      captured_at=datetime(2024, 1, 1, tzinfo=UTC)),
+        "aware capture time": lambda: store.add_photo(
+            session.id, jpeg(2), captured_at=datetime(2024, 1, 1, tzinfo=UTC)
+        ),
         "NUL in a reason": lambda: store.set_photo_excluded(photo.id, True, "blurred\x00"),
         "algorithm version over 64": lambda: store.save_analysis(photo.id, result(0.5), "v" * 65),
         "NUL in an algorithm version": lambda: store.save_analysis(photo.id, result(0.5), "1\x00"),
@@ -794,20 +874,29 @@ def test_overlong_text_nul_and_out_of_range_values_are_refused_the_same_on_every
 
 def database_bytes(store: Store) -> bytes:
     database = Path(store.url.removeprefix("sqlite:///"))
-    return b"".join(database.with_name(database.name + suffix).read_bytes()
-                    for suffix in ("", "-wal", "-shm") if database.with_name(database.name + suffix).exists())
+    return b"".join(
+        database.with_name(database.name + suffix).read_bytes()
+        for suffix in ("", "-wal", "-shm")
+        if database.with_name(database.name + suffix).exists()
+    )
 
 
 def test_a_deleted_client_is_at_once_gone_from_the_database_its_log_and_its_index(tmp_path: Path) -> None:
     with Store(data_folder=tmp_path / "data") as store:
         kept = store.create_client("Kept-Client-0815", skin_notes="oily")
-        client = store.create_client("Zebulon Quixote-4711", birth_year=1975,
-                                     skin_notes="rosacea-secret-notes " * 40)  # long enough to spill to a page
+        client = store.create_client(
+            "Zebulon Quixote-4711", birth_year=1975, skin_notes="rosacea-secret-notes " * 40
+        )  # long enough to spill to a page
         session = store.add_session(client.id, treatment_notes="secret-points-ST6")
         photo = store.add_photo(session.id, jpeg(7), filename="zebulon_front.jpg")
         store.save_analysis(photo.id, result(0.5), "1.0")
-        secrets = [b"Zebulon Quixote-4711", b"rosacea-secret-notes", b"secret-points-ST6", b"zebulon_front",
-                   photo.sha256.encode()]
+        secrets = [
+            b"Zebulon Quixote-4711",
+            b"rosacea-secret-notes",
+            b"secret-points-ST6",
+            b"zebulon_front",
+            photo.sha256.encode(),
+        ]
         assert all(secret in database_bytes(store) for secret in secrets)
 
         store.delete_client(client.id)
@@ -834,13 +923,18 @@ def mode(path: Path) -> int:
 
 
 def test_records_photos_and_exports_are_private_and_an_open_folder_is_tightened(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = tmp_path / "data"
     (folder / "photos" / "ab").mkdir(parents=True)
     old_photo = folder / "photos" / "ab" / ("ab" * 32 + ".bin")
     old_photo.write_bytes(b"an old photo")
-    for path, old_mode in ((folder, 0o755), (folder / "photos", 0o755), (folder / "photos" / "ab", 0o777),
-                           (old_photo, 0o644)):
+    for path, old_mode in (
+        (folder, 0o755),
+        (folder / "photos", 0o755),
+        (folder / "photos" / "ab", 0o777),
+        (old_photo, 0o644),
+    ):
         path.chmod(old_mode)
     previous_umask = os.umask(0o022)
     try:
@@ -852,8 +946,14 @@ def test_records_photos_and_exports_are_private_and_an_open_folder_is_tightened(
             export.chmod(0o644)
             write_private_file(export, store.export_client(client_id))
             database = folder / "progress.sqlite3"
-            files = [database, database.with_name("progress.sqlite3-wal"), database.with_name("progress.sqlite3-shm"),
-                     store.data_folder / "photos" / photo.sha256[:2] / f"{photo.sha256}.bin", old_photo, export]
+            files = [
+                database,
+                database.with_name("progress.sqlite3-wal"),
+                database.with_name("progress.sqlite3-shm"),
+                store.data_folder / "photos" / photo.sha256[:2] / f"{photo.sha256}.bin",
+                old_photo,
+                export,
+            ]
             assert {path.name: mode(path) for path in files} == {path.name: 0o600 for path in files}
             folders = [folder, folder / "photos", folder / "photos" / photo.sha256[:2], folder / "photos" / "ab"]
             assert {str(path): mode(path) for path in folders} == {str(path): 0o700 for path in folders}

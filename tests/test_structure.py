@@ -34,7 +34,8 @@ def _modules() -> dict[str, Path]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -79,8 +80,11 @@ def import_graph() -> dict[str, set[str]]:
             for target in targets:
                 resolved = _resolve(target, modules)
                 if resolved is not None:
-                    graph[name] |= {module for module in _with_parents(resolved) if module in modules
-                                    and module != name and not name.startswith(module + ".")}
+                    graph[name] |= {
+                        module
+                        for module in _with_parents(resolved)
+                        if module in modules and module != name and not name.startswith(module + ".")
+                    }
     return graph
 
 
@@ -100,7 +104,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for target in sorted(graph[node]):
             if state.get(target) == 1:
-                return [*path[path.index(target):], target]
+                return [*path[path.index(target) :], target]
             if target not in state:
                 cycle = visit(target)
                 if cycle:
@@ -145,8 +149,10 @@ def test_the_errors_load_neither_mediapipe_nor_opencv() -> None:
 
 def test_the_records_load_no_analysis_layer() -> None:
     """``progress.store`` imports the analysis layers only where it rebuilds a result or checks an export."""
-    code = ("import sys, progress.store; print(sorted({'mediapipe', 'cv2', 'progress.analysis', 'progress.series', "
-            "'progress.ingest', 'progress.archive_schema'} & set(sys.modules)))")
+    code = (
+        "import sys, progress.store; print(sorted({'mediapipe', 'cv2', 'progress.analysis', 'progress.series', "
+        "'progress.ingest', 'progress.archive_schema'} & set(sys.modules)))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
 
@@ -175,8 +181,11 @@ def _exists(document: str, citing: set[str]) -> bool:
     if document.startswith("docs/") or "/" in document:
         target = (ROOT / document).resolve()
         return target.is_relative_to(ROOT) and target.is_file()
-    return (ROOT / "docs" / document).is_file() or (ROOT / document).is_file() or any(
-        (_modules()[module].parent / document).is_file() for module in citing)
+    return (
+        (ROOT / "docs" / document).is_file()
+        or (ROOT / document).is_file()
+        or any((_modules()[module].parent / document).is_file() for module in citing)
+    )
 
 
 def test_every_document_the_source_cites_is_in_the_repository() -> None:

@@ -15,8 +15,10 @@ CHEEK, BROW = "redness.a_star.cheek_left", "lift.brow_height.right"
 
 
 def _frames(count: int) -> list[PhotoResult]:
-    return [PhotoResult(path=f"clip#{i}", metrics={CHEEK: 20.0, BROW: 0.3, "tone.delta_e.face": float(i)})
-            for i in range(count)]
+    return [
+        PhotoResult(path=f"clip#{i}", metrics={CHEEK: 20.0, BROW: 0.3, "tone.delta_e.face": float(i)})
+        for i in range(count)
+    ]
 
 
 def test_a_series_is_cut_into_weekly_sessions_of_three_frames_that_wrap_around() -> None:
@@ -38,8 +40,10 @@ def test_the_planted_change_is_exact_on_the_photo_values() -> None:
 
 
 @pytest.mark.model
-@pytest.mark.skipif(not any("Obama" in c.stem for c in clips()),
-                    reason="the real recordings (../shared/captures/repeat_sittings) are not beside the checkout")
+@pytest.mark.skipif(
+    not any("Obama" in c.stem for c in clips()),
+    reason="the real recordings (../shared/captures/repeat_sittings) are not beside the checkout",
+)
 def test_a_real_untreated_sitting_calls_nothing_and_a_planted_cheek_change_is_found() -> None:
     """Reduced run: one recording, 24 frames (8 sessions of 3), two start points (the full run: ``python -m
     progress.validation``). Measured with these frames on all eight start points: 0 untreated calls of 1000

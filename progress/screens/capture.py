@@ -46,23 +46,36 @@ GHOST_OPACITY = 0.35
 def show(store: Store, client: ClientRecord) -> None:
     """The Capture screen of ``client``."""
     if not client.consent_clinical:
-        st.warning("This client has not consented to photos for their treatment: record the consent in "
-                   "'Client details' before taking photos.")
+        st.warning(
+            "This client has not consented to photos for their treatment: record the consent in "
+            "'Client details' before taking photos."
+        )
         return
     state = _state(client.id)
     baseline = baseline_result(store, client.id)
     ghost = _ghost(store, client.id)
     if baseline is None:
-        st.caption("First photos of this client: line the face up with the dashed guide. Later sessions show a "
-                   "ghost of these first photos to match.")
+        st.caption(
+            "First photos of this client: line the face up with the dashed guide. Later sessions show a "
+            "ghost of these first photos to match."
+        )
     else:
-        st.caption("Match the ghost of the client's first photo: same pose, distance and framing. "
-                   "Use the same place, light and camera as then.")
+        st.caption(
+            "Match the ghost of the client's first photo: same pose, distance and framing. "
+            "Use the same place, light and camera as then."
+        )
     settings = component_settings(baseline, ghost[1] if ghost else None)
     stored = len(_captured(store, client, state))
-    value = _camera(settings=settings, ghost_image=ghost[0] if ghost else None, ghost_opacity=GHOST_OPACITY,
-                    model_url=MODEL_URL, shots_stored=stored, acknowledged=state["acknowledged"],
-                    key=f"camera_{client.id}", default=None)
+    value = _camera(
+        settings=settings,
+        ghost_image=ghost[0] if ghost else None,
+        ghost_opacity=GHOST_OPACITY,
+        model_url=MODEL_URL,
+        shots_stored=stored,
+        acknowledged=state["acknowledged"],
+        key=f"camera_{client.id}",
+        default=None,
+    )
     if isinstance(value, dict) and _shot_key(value) not in state["done"]:
         _store_shot(store, client, value, state)
     _show_results(store, client, state)
@@ -74,8 +87,7 @@ def _state(client_id: int) -> dict[str, Any]:
     interrupted after the photo was stored (a rerun asked for meanwhile) still shows it."""
     key = f"capture_{client_id}"
     if key not in st.session_state:
-        st.session_state[key] = {"session_id": None, "done": set(), "taken": {}, "acknowledged": "",
-                                 "errors": []}
+        st.session_state[key] = {"session_id": None, "done": set(), "taken": {}, "acknowledged": "", "errors": []}
     state: dict[str, Any] = st.session_state[key]
     return state
 
@@ -173,14 +185,19 @@ def _show_results(store: Store, client: ClientRecord, state: dict[str, Any]) -> 
     analyses = store.latest_analyses(client.id)
     results = {photo.id: analysis.to_photo_result() for photo in photos if (analysis := analyses.get(photo.id))}
     usable = sum(result.ok for result in results.values())
-    st.success(f"{len(photos)} photo(s) stored in today's session, {usable} usable"
-               + (f" (a session needs {SHOTS_PER_SESSION})." if len(photos) < SHOTS_PER_SESSION else "."))
+    st.success(
+        f"{len(photos)} photo(s) stored in today's session, {usable} usable"
+        + (f" (a session needs {SHOTS_PER_SESSION})." if len(photos) < SHOTS_PER_SESSION else ".")
+    )
     columns = st.columns(max(len(photos), SHOTS_PER_SESSION))
     for number, (column, photo) in enumerate(zip(columns, photos, strict=False), 1):
         with column:
             method, width, height = state["taken"].get(photo.id, ("", 0, 0))
-            st.markdown(f"**Photo {number}**" + (f" · {width}×{height} px" if width else "")
-                        + (" (video frame)" if method == "video-frame" else ""))
+            st.markdown(
+                f"**Photo {number}**"
+                + (f" · {width}×{height} px" if width else "")
+                + (" (video frame)" if method == "video-frame" else "")
+            )
             result = results.get(photo.id)
             if result is None:
                 st.caption("Not analysed yet.")

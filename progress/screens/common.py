@@ -129,8 +129,9 @@ def heading(text: str, level: int = 2) -> None:
     st.html(f"<h{level} style='margin:0.2em 0 0.4em 0'>{html.escape(text)}</h{level}>")
 
 
-def prepared_download(label: str, key: str, make: Callable[[], bytes], *, file_name: str, mime: str,
-                      token: object, disabled: bool = False) -> None:
+def prepared_download(
+    label: str, key: str, make: Callable[[], bytes], *, file_name: str, mime: str, token: object, disabled: bool = False
+) -> None:
     """A file made on an explicit "Prepare" click, then served from memory by a plain download button.
 
     The bytes are held in this browser session until ``token`` changes (another client, or the records
@@ -143,8 +144,16 @@ def prepared_download(label: str, key: str, make: Callable[[], bytes], *, file_n
         st.session_state.pop(holder, None)
         held = None
     if held is not None:
-        st.download_button(label, held[1], file_name=file_name, mime=mime, key=key, on_click="ignore",
-                           type="primary", icon=":material/download:")
+        st.download_button(
+            label,
+            held[1],
+            file_name=file_name,
+            mime=mime,
+            key=key,
+            on_click="ignore",
+            type="primary",
+            icon=":material/download:",
+        )
         return
     if st.button(f"Prepare: {label}", key=f"prepare_{key}", disabled=disabled):
         with st.spinner(f"Preparing {label}…"):

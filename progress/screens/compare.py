@@ -14,12 +14,15 @@ from progress.store import ClientRecord, Store
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _comparison(_before: AlignedFace, _after: AlignedFace, url: str, before: tuple[int, str],
-                after: tuple[int, str]) -> dict[str, np.ndarray]:
+def _comparison(
+    _before: AlignedFace, _after: AlignedFace, url: str, before: tuple[int, str], after: tuple[int, str]
+) -> dict[str, np.ndarray]:
     """The before/after pictures of two photos (keyed by photo id and content: they never change)."""
-    return {"redness": difference_heatmap(_before, _after, "redness"),
-            "evenness": difference_heatmap(_before, _after, "evenness"),
-            "contours": contours_overlay(_before, _after)}
+    return {
+        "redness": difference_heatmap(_before, _after, "redness"),
+        "evenness": difference_heatmap(_before, _after, "evenness"),
+        "contours": contours_overlay(_before, _after),
+    }
 
 
 def show(store: Store, client: ClientRecord) -> None:
@@ -30,8 +33,7 @@ def show(store: Store, client: ClientRecord) -> None:
         return
     labels = [f"Session {record.number} — {record.day:%d %B %Y}" for record, _ in usable]
     first = st.selectbox("Before", range(len(usable)), format_func=labels.__getitem__, index=0, key="before")
-    last = st.selectbox("After", range(len(usable)), format_func=labels.__getitem__, index=len(usable) - 1,
-                        key="after")
+    last = st.selectbox("After", range(len(usable)), format_func=labels.__getitem__, index=len(usable) - 1, key="after")
     first, last = min(first, len(usable) - 1), min(last, len(usable) - 1)
     before_photo, after_photo = usable[first][1], usable[last][1]
     before, after = aligned(store, before_photo.id), aligned(store, after_photo.id)
@@ -46,8 +48,9 @@ def show(store: Store, client: ClientRecord) -> None:
         right.image(after.image, caption=labels[last])
         amount = st.slider("Blend before → after", 0.0, 1.0, 0.5, key="blend")
         st.image(stamp(blend(before, after, amount), warnings), caption="blend")
-        pictures = _comparison(before, after, str(store.url), (before_photo.id, before_photo.sha256),
-                               (after_photo.id, after_photo.sha256))
+        pictures = _comparison(
+            before, after, str(store.url), (before_photo.id, before_photo.sha256), (after_photo.id, after_photo.sha256)
+        )
         red, even, lines = st.columns(3)
         red.image(stamp(pictures["redness"], warnings), caption="redness: red = redder, blue = less red")
         even.image(stamp(pictures["evenness"], warnings), caption="evenness: red = less even")
@@ -55,8 +58,15 @@ def show(store: Store, client: ClientRecord) -> None:
 
     def timelapse() -> bytes:
         shown = [(record, face) for record, photo in usable if (face := aligned(store, photo.id)) is not None]
-        return timelapse_gif([face.image for _, face in shown],
-                             labels=[f"{record.day:%d %b %Y}" for record, _ in shown])
+        return timelapse_gif(
+            [face.image for _, face in shown], labels=[f"{record.day:%d %b %Y}" for record, _ in shown]
+        )
 
-    prepared_download("Time-lapse of every session (GIF)", "timelapse", timelapse, file_name="timelapse.gif",
-                      mime="image/gif", token=(client.id, revision()))
+    prepared_download(
+        "Time-lapse of every session (GIF)",
+        "timelapse",
+        timelapse,
+        file_name="timelapse.gif",
+        mime="image/gif",
+        token=(client.id, revision()),
+    )

@@ -14,15 +14,22 @@ def show(store: Store, client: ClientRecord) -> None:
     with st.form(f"client_details_{client.id}"):
         name = st.text_input("Name or code", value=client.name, key=f"edit_name_{client.id}")
         notes = st.text_area("Skin notes", value=client.skin_notes, key=f"edit_notes_{client.id}")
-        clinical = st.checkbox("Consents to photos for their treatment (and on their own report)",
-                               value=client.consent_clinical, key=f"edit_clinical_{client.id}")
-        marketing = st.checkbox("May be shown to others (marketing, teaching)", value=client.consent_marketing,
-                                key=f"edit_marketing_{client.id}")
+        clinical = st.checkbox(
+            "Consents to photos for their treatment (and on their own report)",
+            value=client.consent_clinical,
+            key=f"edit_clinical_{client.id}",
+        )
+        marketing = st.checkbox(
+            "May be shown to others (marketing, teaching)",
+            value=client.consent_marketing,
+            key=f"edit_marketing_{client.id}",
+        )
         saved = st.form_submit_button("Save")
     if saved:
         try:
-            store.update_client(client.id, name=name, skin_notes=notes, consent_clinical=clinical,
-                                consent_marketing=marketing)
+            store.update_client(
+                client.id, name=name, skin_notes=notes, consent_clinical=clinical, consent_marketing=marketing
+            )
         except (ValueError, ProgressError) as error:
             st.error(plain(str(error)))
         else:

@@ -37,8 +37,12 @@ def form_id(client_id: int) -> str:
 def show(store: Store, client: ClientRecord) -> None:
     """The New session screen of ``client``."""
     suffix = form_id(client.id)
-    uploads = st.file_uploader("Photos of this session (JPEG, PNG, HEIC)", accept_multiple_files=True,
-                               type=PHOTO_TYPES, key=f"uploads_{suffix}")
+    uploads = st.file_uploader(
+        "Photos of this session (JPEG, PNG, HEIC)",
+        accept_multiple_files=True,
+        type=PHOTO_TYPES,
+        key=f"uploads_{suffix}",
+    )
     files = [(upload.name, upload.getvalue()) for upload in uploads or []]
     dates = upload_dates(files)
     day_key = f"session_day_{suffix}"
@@ -46,12 +50,16 @@ def show(store: Store, client: ClientRecord) -> None:
         st.session_state[f"dated_from_{suffix}"] = dates.day
         st.session_state[day_key] = dates.day or date.today()
     if dates.differ:
-        st.warning("These photos were taken on different days: "
-                   + ", ".join(f"{day:%d %B %Y}" for day in dates.days)
-                   + ". A session's photos should come from one day; check the date below.")
+        st.warning(
+            "These photos were taken on different days: "
+            + ", ".join(f"{day:%d %B %Y}" for day in dates.days)
+            + ". A session's photos should come from one day; check the date below."
+        )
     if dates.refused:
-        st.warning(f"{len(dates.refused)} file(s) cannot be used as photos (not a picture, or under 200 pixels); "
-                   "their dates are not used:")
+        st.warning(
+            f"{len(dates.refused)} file(s) cannot be used as photos (not a picture, or under 200 pixels); "
+            "their dates are not used:"
+        )
         st.text("\n".join(dates.refused))
     already = stored_elsewhere(store, client.id, files)
     if already:
@@ -61,8 +69,9 @@ def show(store: Store, client: ClientRecord) -> None:
     number_default = next_session_number(store, client.id)
     with st.form(f"new_session_{suffix}"):
         day = st.date_input("Date", key=day_key)
-        number = st.number_input("Session number", min_value=1, value=number_default,
-                                 key=f"session_number_{suffix}_{number_default}")
+        number = st.number_input(
+            "Session number", min_value=1, value=number_default, key=f"session_number_{suffix}_{number_default}"
+        )
         treatment = st.text_area("Treatment notes (points, technique, reactions)", key=f"treatment_notes_{suffix}")
         capture = st.text_area("Capture notes (make-up, light, camera)", key=f"capture_notes_{suffix}")
         save = st.form_submit_button("Save the session and analyse its photos", disabled=not new_files)
@@ -71,8 +80,16 @@ def show(store: Store, client: ClientRecord) -> None:
     _show_saved(store, client)
 
 
-def _save(store: Store, client: ClientRecord, files: list[tuple[str, bytes]], *, day: date, number: int,
-          treatment: str, capture: str) -> None:
+def _save(
+    store: Store,
+    client: ClientRecord,
+    files: list[tuple[str, bytes]],
+    *,
+    day: date,
+    number: int,
+    treatment: str,
+    capture: str,
+) -> None:
     session = store.add_session(client.id, day=day, number=number, treatment_notes=treatment, capture_notes=capture)
     baseline = baseline_result(store, client.id)
     bar = st.progress(0.0, text="Analysing…")
@@ -113,5 +130,6 @@ def _show_saved(store: Store, client: ClientRecord) -> None:
             if reference is not None:
                 face.image(ghost_overlay(outcome.result.aligned, reference), caption="baseline ghost (framing)")
         for check in outcome.result.checks:
-            checks.markdown(f"{ICON[check.status]} **{check.name.replace('_', ' ')}** "
-                            f"{check.value:.3g} {check.unit} {check.fix}")
+            checks.markdown(
+                f"{ICON[check.status]} **{check.name.replace('_', ' ')}** {check.value:.3g} {check.unit} {check.fix}"
+            )

@@ -31,17 +31,23 @@ def show(store: Store, client: ClientRecord) -> None:
         return
     summaries = concern_summaries(series)
     st.subheader("Summary by concern")
-    st.caption("Each concern is judged from its headline measurements, comparing every session with the first. "
-               "A change is called only when it is larger than the day-to-day variation of the photos.")
+    st.caption(
+        "Each concern is judged from its headline measurements, comparing every session with the first. "
+        "A change is called only when it is larger than the day-to-day variation of the photos."
+    )
     if series.controls_moved:
-        st.warning("Measurements that treatment cannot change moved between sessions, so the photos were not "
-                   "taken the same way: changes are not trusted until the photos are taken the same way again.")
+        st.warning(
+            "Measurements that treatment cannot change moved between sessions, so the photos were not "
+            "taken the same way: changes are not trusted until the photos are taken the same way again."
+        )
     _cards(summaries)
     _primary_picker(store, client, primary)
     st.subheader("Charts")
-    st.caption("Dots are photos, the line joins the session values (a gap where a session has no comparable photo), "
-               "orange crosses are photos that are not comparable, and the grey band is the first session ± the "
-               "day-to-day variation: points inside it are not a real change.")
+    st.caption(
+        "Dots are photos, the line joins the session values (a gap where a session has no comparable photo), "
+        "orange crosses are photos that are not comparable, and the grey band is the first session ± the "
+        "day-to-day variation: points inside it are not a real change."
+    )
     for metric in metrics_to_show(series, summaries):
         _chart(series, metric)
     _expert(series)
@@ -49,7 +55,7 @@ def show(store: Store, client: ClientRecord) -> None:
 
 def _cards(summaries: list[ConcernSummary]) -> None:
     for start in range(0, len(summaries), CARDS_PER_ROW):
-        for column, summary in zip(st.columns(CARDS_PER_ROW), summaries[start:start + CARDS_PER_ROW], strict=False):
+        for column, summary in zip(st.columns(CARDS_PER_ROW), summaries[start : start + CARDS_PER_ROW], strict=False):
             with column, st.container(border=True):
                 st.markdown(f"**{summary.concern.title}**")
                 st.markdown(f":{COLOUR[summary.status]}[**{summary.status}**] — {summary.reason}.")
@@ -59,8 +65,14 @@ def _cards(summaries: list[ConcernSummary]) -> None:
 
 
 def _primary_picker(store: Store, client: ClientRecord, primary: tuple[str, ...]) -> None:
-    chosen = st.multiselect("Primary measurements for this client (up to 5)", [spec.name for spec in catalogue()],
-                            default=list(primary), format_func=label, max_selections=5, key="primary")
+    chosen = st.multiselect(
+        "Primary measurements for this client (up to 5)",
+        [spec.name for spec in catalogue()],
+        default=list(primary),
+        format_func=label,
+        max_selections=5,
+        key="primary",
+    )
     if tuple(chosen) != primary:
         store.update_client(client.id, primary_metrics=chosen)
         wrote()
@@ -71,19 +83,35 @@ def _chart(series: SeriesResult, metric: MetricSeries) -> None:
     entry = registry().get(metric.spec.name)
     title = label(metric.spec) + (" (primary)" if metric.primary else "")
     st.markdown(f"**{title}** — {verdict_words(metric.verdict)}")
-    sentence = (change_sentence(metric, beyond_noise=metric.verdict in _CALLED)
-                if metric.verdict in (*_CALLED, Verdict.NO_CLEAR_CHANGE) else "")
+    sentence = (
+        change_sentence(metric, beyond_noise=metric.verdict in _CALLED)
+        if metric.verdict in (*_CALLED, Verdict.NO_CLEAR_CHANGE)
+        else ""
+    )
     st.caption(" ".join(part for part in (entry.words.meaning if entry else "", sentence) if part))
     st.altair_chart(altair_chart(series, metric), width="stretch", height=260)
 
 
 def _expert(series: SeriesResult) -> None:
     with st.expander("Expert view: every metric, with identifiers and units"):
-        st.dataframe([{"metric": m.spec.name, "label": label(m.spec), "unit": m.spec.unit,
-                       "verdict": str(m.verdict), "baseline": _number(m.baseline), "latest": _number(m.latest),
-                       "change": _number(m.change), "MDC95": _number(m.minimal_detectable_change),
-                       "sessions": sum(1 for v in m.values if math.isfinite(v)),
-                       "why": " | ".join(m.reasons[-2:])} for m in series.metrics.values()], width="stretch")
+        st.dataframe(
+            [
+                {
+                    "metric": m.spec.name,
+                    "label": label(m.spec),
+                    "unit": m.spec.unit,
+                    "verdict": str(m.verdict),
+                    "baseline": _number(m.baseline),
+                    "latest": _number(m.latest),
+                    "change": _number(m.change),
+                    "MDC95": _number(m.minimal_detectable_change),
+                    "sessions": sum(1 for v in m.values if math.isfinite(v)),
+                    "why": " | ".join(m.reasons[-2:]),
+                }
+                for m in series.metrics.values()
+            ],
+            width="stretch",
+        )
         for note in series.notes:
             st.text(note)
 

@@ -58,15 +58,20 @@ def _photo_row(store: Store, photo: PhotoRecord, analysis: AnalysisRecord | None
     else:
         failing = [check for check in photo.checks if check["status"] != "pass"]
         text.text("\n".join(f"{_TEXT_ICON[Status(c['status'])]} {c['fix']}" for c in failing) or "✓ all checks pass")
-    excluded = controls.checkbox("Leave out", value=photo.excluded, key=f"exclude_{photo.id}",
-                                 help="Leave this photo out of the progress (a warning alone keeps it in)")
+    excluded = controls.checkbox(
+        "Leave out",
+        value=photo.excluded,
+        key=f"exclude_{photo.id}",
+        help="Leave this photo out of the progress (a warning alone keeps it in)",
+    )
     if excluded != photo.excluded:
         store.set_photo_excluded(photo.id, excluded, "left out in the app" if excluded else "")
         wrote()
         st.rerun()
     views = list(View)
-    view = controls.selectbox("View", views, index=views.index(photo.view), key=f"view_{photo.id}",
-                              format_func=lambda v: str(v))
+    view = controls.selectbox(
+        "View", views, index=views.index(photo.view), key=f"view_{photo.id}", format_func=lambda v: str(v)
+    )
     if view != photo.view:
         store.set_photo_view(photo.id, view)
         wrote()
@@ -76,8 +81,9 @@ def _photo_row(store: Store, photo: PhotoRecord, analysis: AnalysisRecord | None
         st.rerun()
 
 
-def _session_controls(store: Store, record: SessionRecord, photos: list[PhotoRecord],
-                      analyses: dict[int, AnalysisRecord]) -> None:
+def _session_controls(
+    store: Store, record: SessionRecord, photos: list[PhotoRecord], analyses: dict[int, AnalysisRecord]
+) -> None:
     usable = [photo for photo in photos if photo_problem(photo, analyses.get(photo.id)) is None]
     wanted = store.setting(representative_key(record.id))
     current = next((photo.id for photo in usable if photo.id == wanted), usable[0].id if usable else None)
@@ -90,14 +96,20 @@ def _session_controls(store: Store, record: SessionRecord, photos: list[PhotoRec
         number = right.number_input("Session number", min_value=1, value=record.number, key=f"edit_number_{record.id}")
         treatment = st.text_area("Treatment notes", value=record.treatment_notes, key=f"edit_treatment_{record.id}")
         capture = st.text_area("Capture notes", value=record.capture_notes, key=f"edit_capture_{record.id}")
-        represents = st.selectbox("Photo that represents this session (before/after, time-lapse, report)",
-                                  options, index=options.index(current) if current in names else None,
-                                  format_func=lambda photo_id: names.get(photo_id, "?"), key=f"represents_{record.id}",
-                                  placeholder="no usable photo", disabled=not names)
+        represents = st.selectbox(
+            "Photo that represents this session (before/after, time-lapse, report)",
+            options,
+            index=options.index(current) if current in names else None,
+            format_func=lambda photo_id: names.get(photo_id, "?"),
+            key=f"represents_{record.id}",
+            placeholder="no usable photo",
+            disabled=not names,
+        )
         if st.form_submit_button("Save changes"):
             try:
-                store.update_session(record.id, day=day, number=int(number), treatment_notes=treatment,
-                                     capture_notes=capture)
+                store.update_session(
+                    record.id, day=day, number=int(number), treatment_notes=treatment, capture_notes=capture
+                )
             except (ValueError, ProgressError) as error:
                 st.error(plain(str(error)))
             else:
@@ -134,20 +146,25 @@ def _confirm_delete(store: Store, client: ClientRecord) -> None:
         if kind == "photo":
             count = len(store.analyses(photo.id))
             name = photo.filename or f"photo {photo.id}"
-            st.warning(f"Delete the photo {plain(name)} of session {record.number} ({record.day:%d %B %Y})? This "
-                       f"removes the photo file from the records and its {count} analys{'es' if count != 1 else 'is'}. "
-                       "It cannot be undone (an export keeps a copy).")
+            st.warning(
+                f"Delete the photo {plain(name)} of session {record.number} ({record.day:%d %B %Y})? This "
+                f"removes the photo file from the records and its {count} analys{'es' if count != 1 else 'is'}. "
+                "It cannot be undone (an export keeps a copy)."
+            )
             last = len(siblings) == 1
             if st.button("Yes, delete the photo", key="confirm_delete", type="primary"):
                 _delete_photo(store, photo, record, with_session=False)
-            if last and st.button(f"Delete the photo and session {record.number} (it has no other photo)",
-                                  key="confirm_delete_session"):
+            if last and st.button(
+                f"Delete the photo and session {record.number} (it has no other photo)", key="confirm_delete_session"
+            ):
                 _delete_photo(store, photo, record, with_session=True)
         else:
             count = sum(len(store.analyses(p.id)) for p in siblings)
-            st.warning(f"Delete session {record.number} ({record.day:%d %B %Y})? This removes its notes, its "
-                       f"{len(siblings)} photo file{'s' * (len(siblings) != 1)} from the records and their {count} "
-                       "analyses. It cannot be undone (an export keeps a copy).")
+            st.warning(
+                f"Delete session {record.number} ({record.day:%d %B %Y})? This removes its notes, its "
+                f"{len(siblings)} photo file{'s' * (len(siblings) != 1)} from the records and their {count} "
+                "analyses. It cannot be undone (an export keeps a copy)."
+            )
             if st.button("Yes, delete the session", key="confirm_delete", type="primary"):
                 store.delete_session(record.id)
                 set_representative(store, record.id, None)

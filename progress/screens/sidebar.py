@@ -36,8 +36,14 @@ def choose_client(store: Store) -> ClientRecord | None:
                 st.session_state.client_id = current = None
         if current is not None and st.session_state.get("client_label") != names.get(current):
             st.session_state.client_id = current  # renamed: set it again, so the box shows the new name
-        chosen = st.selectbox("Client", list(names), format_func=lambda client_id: names.get(client_id, "?"),
-                              index=None, key="client_id", placeholder="Choose a client")
+        chosen = st.selectbox(
+            "Client",
+            list(names),
+            format_func=lambda client_id: names.get(client_id, "?"),
+            index=None,
+            key="client_id",
+            placeholder="Choose a client",
+        )
         st.session_state.client_label = names.get(chosen) if chosen is not None else None
         _new_client_form(store)
         if st.button("Open the demo client", key="demo"):
@@ -88,15 +94,18 @@ def _new_client_form(store: Store) -> None:
 def _settings(store: Store) -> None:
     with st.expander("Settings"):
         st.text(f"Records: {store}")
-        st.caption("Change with PROGRESS_DATABASE_URL / PROGRESS_DATA_FOLDER, or database_url / data_folder in "
-                   ".streamlit/secrets.toml. A password: run `python -m progress.password` and put its line there.")
+        st.caption(
+            "Change with PROGRESS_DATABASE_URL / PROGRESS_DATA_FOLDER, or database_url / data_folder in "
+            ".streamlit/secrets.toml. A password: run `python -m progress.password` and put its line there."
+        )
         saved = store.setting("practice_name", "")
         practice = st.text_input("Practice name (on reports)", value=saved, key="practice_name")
         if practice != saved:
             store.set_setting("practice_name", practice)
         saved_contact = store.setting("practice_contact", "")
-        contact = st.text_input("Contact line (on reports: address, phone, e-mail)", value=saved_contact,
-                                key="practice_contact")
+        contact = st.text_input(
+            "Contact line (on reports: address, phone, e-mail)", value=saved_contact, key="practice_contact"
+        )
         if contact != saved_contact:
             store.set_setting("practice_contact", contact)
         logo = st.file_uploader("Practice logo (on reports)", type=["png", "jpg", "jpeg"], key="logo")

@@ -115,7 +115,6 @@ class Store(ClientsAndSessions, PhotosAndAnalyses, Archive):
             version of progress.
     """
 
-
     # -- settings ------------------------------------------------------------------------------------------------
 
     def setting(self, key: str, default: Any = None) -> Any:

@@ -92,8 +92,16 @@ class Archive(StoreCore):
         try:
             with archive, self._writing() as transaction:
                 client = self._import_export(transaction, archive, export, written)
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, zipfile.BadZipFile, EOFError,
-                SQLAlchemyError) as error:
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            OverflowError,
+            zipfile.BadZipFile,
+            EOFError,
+            SQLAlchemyError,
+        ) as error:
             self._remove_unreferenced_files(written)
             raise ArchiveError(f"This client export is damaged or incomplete ({_first_line(error)}).") from error
         except BaseException:
@@ -108,59 +116,99 @@ class Archive(StoreCore):
             client = transaction.get(_ClientRow, client_id)
             if client is None:
                 raise _client_not_found(client_id)
-            sessions = transaction.scalars(select(_SessionRow).where(_SessionRow.client_id == client_id)
-                                           .order_by(_SessionRow.day, _SessionRow.number, _SessionRow.id)).all()
+            sessions = transaction.scalars(
+                select(_SessionRow)
+                .where(_SessionRow.client_id == client_id)
+                .order_by(_SessionRow.day, _SessionRow.number, _SessionRow.id)
+            ).all()
             exported = []
             for position, session in enumerate(sessions, start=1):
-                photos = transaction.scalars(select(_PhotoRow).where(_PhotoRow.session_id == session.id)
-                                             .order_by(_PhotoRow.id)).all()
+                photos = transaction.scalars(
+                    select(_PhotoRow).where(_PhotoRow.session_id == session.id).order_by(_PhotoRow.id)
+                ).all()
                 entries = []
                 for index, photo in enumerate(photos, start=1):
-                    analyses = transaction.scalars(select(_AnalysisRow).where(_AnalysisRow.photo_id == photo.id)
-                                                   .order_by(_AnalysisRow.id)).all()
+                    analyses = transaction.scalars(
+                        select(_AnalysisRow).where(_AnalysisRow.photo_id == photo.id).order_by(_AnalysisRow.id)
+                    ).all()
                     name = f"photos/session-{position:03d}/{index:02d}-{_safe_file_name(photo.filename)}"
                     entries.append(_photo_document(photo, name, [_analysis_document(row) for row in analyses]))
                 exported.append(_session_document(session, entries))
-            return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "client": _client_document(client),
-                    "sessions": exported}
+            return {
+                "format": EXPORT_FORMAT,
+                "version": EXPORT_VERSION,
+                "client": _client_document(client),
+                "sessions": exported,
+            }
 
-    def _import_export(self, transaction: _Transaction, archive: zipfile.ZipFile, export: ClientExport,
-                       written: set[str]) -> _ClientRow:
+    def _import_export(
+        self, transaction: _Transaction, archive: zipfile.ZipFile, export: ClientExport, written: set[str]
+    ) -> _ClientRow:
         fields = export.client
-        client = _ClientRow(name=fields.name, birth_year=fields.birth_year, skin_notes=fields.skin_notes,
-                            consent_clinical=fields.consent_clinical, consent_marketing=fields.consent_marketing,
-                            created_at=fields.created_at,
-                            primary_metrics=_imported_primary_metrics(list(fields.primary_metrics)))
+        client = _ClientRow(
+            name=fields.name,
+            birth_year=fields.birth_year,
+            skin_notes=fields.skin_notes,
+            consent_clinical=fields.consent_clinical,
+            consent_marketing=fields.consent_marketing,
+            created_at=fields.created_at,
+            primary_metrics=_imported_primary_metrics(list(fields.primary_metrics)),
+        )
         transaction.add(client)
         transaction.flush()
         for entry in export.sessions:
-            session = _SessionRow(client_id=client.id, day=entry.day, number=entry.number,
-                                  treatment_notes=entry.treatment_notes, capture_notes=entry.capture_notes)
+            session = _SessionRow(
+                client_id=client.id,
+                day=entry.day,
+                number=entry.number,
+                treatment_notes=entry.treatment_notes,
+                capture_notes=entry.capture_notes,
+            )
             transaction.add(session)
             transaction.flush()
             for photo in entry.photos:
                 self._import_photo(transaction, archive, session.id, photo, written)
         return client
 
-    def _import_photo(self, transaction: _Transaction, archive: zipfile.ZipFile, session_id: int,
-                      photo: ExportedPhoto, written: set[str]) -> None:
+    def _import_photo(
+        self,
+        transaction: _Transaction,
+        archive: zipfile.ZipFile,
+        session_id: int,
+        photo: ExportedPhoto,
+        written: set[str],
+    ) -> None:
         from progress.archive_schema import read_photo
 
         data = read_photo(archive, photo)
         written.add(photo.sha256)
         try:
             row = self._insert_photo(
-                transaction, session_id, data, photo.sha256, filename=photo.filename, view=photo.view,
-                captured_at=photo.captured_at, excluded=photo.excluded, excluded_reason=photo.excluded_reason,
-                checks=[dict(check) for check in photo.checks], created_at=photo.created_at)
+                transaction,
+                session_id,
+                data,
+                photo.sha256,
+                filename=photo.filename,
+                view=photo.view,
+                captured_at=photo.captured_at,
+                excluded=photo.excluded,
+                excluded_reason=photo.excluded_reason,
+                checks=[dict(check) for check in photo.checks],
+                created_at=photo.created_at,
+            )
             photo_id = row.id
         except DuplicatePhotoError as duplicate:  # two photos that differed only in their location
             photo_id = duplicate.photo_id
         for analysis in photo.analyses:
-            transaction.add(_AnalysisRow(photo_id=photo_id, algorithm_version=analysis.algorithm_version,
-                                         created_at=analysis.created_at, **_split_result(analysis.result)))
+            transaction.add(
+                _AnalysisRow(
+                    photo_id=photo_id,
+                    algorithm_version=analysis.algorithm_version,
+                    created_at=analysis.created_at,
+                    **_split_result(analysis.result),
+                )
+            )
         transaction.flush()
-
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -168,21 +216,41 @@ class Archive(StoreCore):
 
 
 def _client_document(row: _ClientRow) -> dict[str, Any]:
-    return {"name": row.name, "birth_year": row.birth_year, "skin_notes": row.skin_notes,
-            "consent_clinical": row.consent_clinical, "consent_marketing": row.consent_marketing,
-            "created_at": row.created_at.isoformat(), "primary_metrics": list(row.primary_metrics)}
+    return {
+        "name": row.name,
+        "birth_year": row.birth_year,
+        "skin_notes": row.skin_notes,
+        "consent_clinical": row.consent_clinical,
+        "consent_marketing": row.consent_marketing,
+        "created_at": row.created_at.isoformat(),
+        "primary_metrics": list(row.primary_metrics),
+    }
 
 
 def _session_document(row: _SessionRow, photos: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"day": row.day.isoformat(), "number": row.number, "treatment_notes": row.treatment_notes,
-            "capture_notes": row.capture_notes, "photos": photos}
+    return {
+        "day": row.day.isoformat(),
+        "number": row.number,
+        "treatment_notes": row.treatment_notes,
+        "capture_notes": row.capture_notes,
+        "photos": photos,
+    }
 
 
 def _photo_document(row: _PhotoRow, name: str, analyses: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"photo_id": row.id, "file": name, "sha256": "", "filename": row.filename,
-            "captured_at": None if row.captured_at is None else row.captured_at.isoformat(), "view": row.view,
-            "excluded": row.excluded, "excluded_reason": row.excluded_reason, "checks": row.checks,
-            "created_at": row.created_at.isoformat(), "analyses": analyses}
+    return {
+        "photo_id": row.id,
+        "file": name,
+        "sha256": "",
+        "filename": row.filename,
+        "captured_at": None if row.captured_at is None else row.captured_at.isoformat(),
+        "view": row.view,
+        "excluded": row.excluded,
+        "excluded_reason": row.excluded_reason,
+        "checks": row.checks,
+        "created_at": row.created_at.isoformat(),
+        "analyses": analyses,
+    }
 
 
 def _analysis_document(row: _AnalysisRow) -> dict[str, Any]:
@@ -220,20 +288,44 @@ def _metrics_csv(document: Mapping[str, Any]) -> str:
     rows = []
     for position, session in enumerate(document["sessions"], start=1):
         for photo in session["photos"]:
-            latest: dict[str, Any] = photo["analyses"][-1] if photo["analyses"] else {"algorithm_version": "",
-                                                                                       "result": {}}
+            latest: dict[str, Any] = (
+                photo["analyses"][-1] if photo["analyses"] else {"algorithm_version": "", "result": {}}
+            )
             error = latest["result"].get("error") or {}
-            rows.append(({"session": position, "session_day": session["day"], "session_number": session["number"],
-                          "photo": photo["file"], "filename": photo["filename"], "view": photo["view"],
-                          "captured_at": photo["captured_at"] or "", "excluded": photo["excluded"],
-                          "excluded_reason": photo["excluded_reason"],
-                          "algorithm_version": latest["algorithm_version"], "error": error.get("type", "")},
-                         _from_json(latest["result"].get("metrics", {}))))
+            rows.append(
+                (
+                    {
+                        "session": position,
+                        "session_day": session["day"],
+                        "session_number": session["number"],
+                        "photo": photo["file"],
+                        "filename": photo["filename"],
+                        "view": photo["view"],
+                        "captured_at": photo["captured_at"] or "",
+                        "excluded": photo["excluded"],
+                        "excluded_reason": photo["excluded_reason"],
+                        "algorithm_version": latest["algorithm_version"],
+                        "error": error.get("type", ""),
+                    },
+                    _from_json(latest["result"].get("metrics", {})),
+                )
+            )
     metric_names = sorted({name for _fields, metrics in rows for name in metrics})
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\n")
-    fixed = ["session", "session_day", "session_number", "photo", "filename", "view", "captured_at", "excluded",
-             "excluded_reason", "algorithm_version", "error"]
+    fixed = [
+        "session",
+        "session_day",
+        "session_number",
+        "photo",
+        "filename",
+        "view",
+        "captured_at",
+        "excluded",
+        "excluded_reason",
+        "algorithm_version",
+        "error",
+    ]
     writer.writerow(fixed + metric_names)
     for fields, metrics in rows:
         values = [metrics.get(name) for name in metric_names]
@@ -243,8 +335,8 @@ def _metrics_csv(document: Mapping[str, Any]) -> str:
 
 def _csv_number(value: float | None) -> str:
     """Examples:
-        >>> [_csv_number(value) for value in (0.1, 3, float("nan"), None)]
-        ['0.1', '3', '', '']
+    >>> [_csv_number(value) for value in (0.1, 3, float("nan"), None)]
+    ['0.1', '3', '', '']
     """
     return "" if value is None or (isinstance(value, float) and not math.isfinite(value)) else repr(value)
 

@@ -30,9 +30,16 @@ class ClientsAndSessions(StoreCore):
 
     # -- clients -------------------------------------------------------------------------------------------------
 
-    def create_client(self, name: str, *, birth_year: int | None = None, skin_notes: str = "",
-                      consent_clinical: bool = False, consent_marketing: bool = False,
-                      primary_metrics: Sequence[str] = ()) -> ClientRecord:
+    def create_client(
+        self,
+        name: str,
+        *,
+        birth_year: int | None = None,
+        skin_notes: str = "",
+        consent_clinical: bool = False,
+        consent_marketing: bool = False,
+        primary_metrics: Sequence[str] = (),
+    ) -> ClientRecord:
         """Add a client.
 
         Raises:
@@ -40,19 +47,30 @@ class ClientsAndSessions(StoreCore):
                 ``birth_year`` is not a plausible year, or a consent is not True or False (a ValueError too).
             ValueError: ``primary_metrics`` has more than five names, a name twice or a name not in the catalogue.
         """
-        row = _ClientRow(name=_checked_name(name), birth_year=_checked_birth_year(birth_year),
-                         skin_notes=_checked_notes(skin_notes, "the skin notes"),
-                         consent_clinical=checked_bool(consent_clinical, "the consent for clinical use"),
-                         consent_marketing=checked_bool(consent_marketing, "the consent to show photos"),
-                         created_at=_now(), primary_metrics=_checked_primary_metrics(primary_metrics))
+        row = _ClientRow(
+            name=_checked_name(name),
+            birth_year=_checked_birth_year(birth_year),
+            skin_notes=_checked_notes(skin_notes, "the skin notes"),
+            consent_clinical=checked_bool(consent_clinical, "the consent for clinical use"),
+            consent_marketing=checked_bool(consent_marketing, "the consent to show photos"),
+            created_at=_now(),
+            primary_metrics=_checked_primary_metrics(primary_metrics),
+        )
         with self._writing() as transaction:
             transaction.add(row)
         return _client_record(row)
 
-    def update_client(self, client_id: int, *, name: str | _Unset = UNSET, birth_year: int | _Unset | None = UNSET,
-                      skin_notes: str | _Unset = UNSET, consent_clinical: bool | _Unset = UNSET,
-                      consent_marketing: bool | _Unset = UNSET,
-                      primary_metrics: Sequence[str] | _Unset = UNSET) -> ClientRecord:
+    def update_client(
+        self,
+        client_id: int,
+        *,
+        name: str | _Unset = UNSET,
+        birth_year: int | _Unset | None = UNSET,
+        skin_notes: str | _Unset = UNSET,
+        consent_clinical: bool | _Unset = UNSET,
+        consent_marketing: bool | _Unset = UNSET,
+        primary_metrics: Sequence[str] | _Unset = UNSET,
+    ) -> ClientRecord:
         """Change the given fields of a client (the others stay as they are).
 
         Raises:
@@ -94,8 +112,10 @@ class ClientsAndSessions(StoreCore):
             rows = transaction.scalars(select(_ClientRow).order_by(_ClientRow.id)).all()
             records = [_client_record(row) for row in rows]
         wanted = search.strip().casefold()
-        return sorted((record for record in records if wanted in record.name.casefold()),
-                      key=lambda record: (record.name.casefold(), record.id))
+        return sorted(
+            (record for record in records if wanted in record.name.casefold()),
+            key=lambda record: (record.name.casefold(), record.id),
+        )
 
     def delete_client(self, client_id: int) -> None:
         """Delete a client with all their sessions, photos (and the photo files no other record uses) and analyses.
@@ -105,8 +125,11 @@ class ClientsAndSessions(StoreCore):
         """
         with self._writing() as transaction:
             self._lock_client(transaction, client_id, exclusive=True)
-            hashes = set(transaction.scalars(
-                select(_PhotoRow.sha256).join(_SessionRow).where(_SessionRow.client_id == client_id)))
+            hashes = set(
+                transaction.scalars(
+                    select(_PhotoRow.sha256).join(_SessionRow).where(_SessionRow.client_id == client_id)
+                )
+            )
             transaction.execute(delete(_ClientRow).where(_ClientRow.id == client_id))
             released = self._release_contents(transaction, hashes)
         self._remove_unreferenced_files(released)
@@ -114,8 +137,15 @@ class ClientsAndSessions(StoreCore):
 
     # -- sessions ------------------------------------------------------------------------------------------------
 
-    def add_session(self, client_id: int, *, day: date | None = None, number: int | None = None,
-                    treatment_notes: str = "", capture_notes: str = "") -> SessionRecord:
+    def add_session(
+        self,
+        client_id: int,
+        *,
+        day: date | None = None,
+        number: int | None = None,
+        treatment_notes: str = "",
+        capture_notes: str = "",
+    ) -> SessionRecord:
         """Add a session to a client.
 
         Args:
@@ -136,16 +166,29 @@ class ClientsAndSessions(StoreCore):
         with self._writing() as transaction:
             self._lock_client(transaction, client_id, exclusive=True)
             if number is None:
-                highest = transaction.scalar(select(func.max(_SessionRow.number))
-                                             .where(_SessionRow.client_id == client_id))
+                highest = transaction.scalar(
+                    select(func.max(_SessionRow.number)).where(_SessionRow.client_id == client_id)
+                )
                 number = (highest or 0) + 1
-            row = _SessionRow(client_id=client_id, day=day, number=number,
-                              treatment_notes=treatment_notes, capture_notes=capture_notes)
+            row = _SessionRow(
+                client_id=client_id,
+                day=day,
+                number=number,
+                treatment_notes=treatment_notes,
+                capture_notes=capture_notes,
+            )
             transaction.add(row)
         return _session_record(row)
 
-    def update_session(self, session_id: int, *, day: date | _Unset = UNSET, number: int | _Unset = UNSET,
-                       treatment_notes: str | _Unset = UNSET, capture_notes: str | _Unset = UNSET) -> SessionRecord:
+    def update_session(
+        self,
+        session_id: int,
+        *,
+        day: date | _Unset = UNSET,
+        number: int | _Unset = UNSET,
+        treatment_notes: str | _Unset = UNSET,
+        capture_notes: str | _Unset = UNSET,
+    ) -> SessionRecord:
         """Change the given fields of a session.
 
         Raises:
@@ -154,8 +197,9 @@ class ClientsAndSessions(StoreCore):
         """
         day = day if day is UNSET else checked_day(day, "the session's date")
         number = number if number is UNSET else checked_session_number(number)
-        treatment_notes = (treatment_notes if treatment_notes is UNSET
-                           else _checked_notes(treatment_notes, "the treatment notes"))
+        treatment_notes = (
+            treatment_notes if treatment_notes is UNSET else _checked_notes(treatment_notes, "the treatment notes")
+        )
         capture_notes = capture_notes if capture_notes is UNSET else _checked_notes(capture_notes, "the capture notes")
         with self._writing() as transaction:
             row = self._lock_session(transaction, session_id, exclusive=True)
@@ -190,8 +234,11 @@ class ClientsAndSessions(StoreCore):
         with self._reading() as transaction:
             if transaction.get(_ClientRow, client_id) is None:
                 raise _client_not_found(client_id)
-            rows = transaction.scalars(select(_SessionRow).where(_SessionRow.client_id == client_id)
-                                       .order_by(_SessionRow.day, _SessionRow.number, _SessionRow.id))
+            rows = transaction.scalars(
+                select(_SessionRow)
+                .where(_SessionRow.client_id == client_id)
+                .order_by(_SessionRow.day, _SessionRow.number, _SessionRow.id)
+            )
             return [_session_record(row) for row in rows]
 
     def delete_session(self, session_id: int) -> None:

@@ -49,8 +49,9 @@ from progress.store.schema import (
 class StoreCore:
     """What every part of :class:`progress.store.Store` shares (see there for the arguments and errors)."""
 
-    def __init__(self, url: str | None = None, *, data_folder: str | Path | None = None,
-                 photos_in_database: bool | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, data_folder: str | Path | None = None, photos_in_database: bool | None = None
+    ) -> None:
         self.data_folder = Path(data_folder).expanduser() if data_folder is not None else default_data_folder()
         self.url = url or default_database_url(self.data_folder)
         self._engine = _open_engine(self.url)
@@ -63,14 +64,16 @@ class StoreCore:
                 private_tree(self._photos_folder)
         except OSError as error:
             self._engine.dispose()
-            raise StoreOpenError(f"The data folder {self.data_folder} cannot be used: "
-                                 f"{error.strerror or error}.") from error
+            raise StoreOpenError(
+                f"The data folder {self.data_folder} cannot be used: {error.strerror or error}."
+            ) from error
         try:
             _migrate(self._writer, self.backend, self.url)
         except SQLAlchemyError as error:
             self._engine.dispose()
-            raise StoreOpenError(f"The practice records at {_safe_url(self.url)} cannot be opened: "
-                                 f"{_first_line(error)}") from error
+            raise StoreOpenError(
+                f"The practice records at {_safe_url(self.url)} cannot be opened: {_first_line(error)}"
+            ) from error
         except StoreOpenError:
             self._engine.dispose()
             raise
@@ -98,17 +101,19 @@ class StoreCore:
         with self._reading() as transaction:
             found = transaction.execute(
                 select(_ContentRow.sha256, _ContentRow.in_database, _ContentRow.data)
-                .join(_PhotoRow, _PhotoRow.sha256 == _ContentRow.sha256).where(_PhotoRow.id == photo_id)
+                .join(_PhotoRow, _PhotoRow.sha256 == _ContentRow.sha256)
+                .where(_PhotoRow.id == photo_id)
             ).one_or_none()
         if found is None:
             raise _photo_not_found(photo_id)
         sha256, in_database, stored = found
         data = stored if in_database else self._read_content_file(sha256)
         if data is None or hashlib.sha256(data).hexdigest() != sha256:
-            raise StoredPhotoError(f"The stored copy of photo {photo_id} no longer matches the photo that was added "
-                                   "(damaged disk or edited file); restore it from a backup or an export.")
+            raise StoredPhotoError(
+                f"The stored copy of photo {photo_id} no longer matches the photo that was added "
+                "(damaged disk or edited file); restore it from a backup or an export."
+            )
         return bytes(data)
-
 
     # -- internals -----------------------------------------------------------------------------------------------
 
@@ -127,12 +132,12 @@ class StoreCore:
         with _Transaction(self._engine) as transaction, transaction.begin():
             yield transaction
 
-
     def _lock_client(self, transaction: _Transaction, client_id: int, *, exclusive: bool) -> _ClientRow:
         """Lock a client's row: shared by photo writers, exclusive for deletions (PostgreSQL; SQLite's write
         transactions are serial anyway)."""
-        row = transaction.scalars(select(_ClientRow).where(_ClientRow.id == client_id)
-                                  .with_for_update(read=not exclusive)).one_or_none()
+        row = transaction.scalars(
+            select(_ClientRow).where(_ClientRow.id == client_id).with_for_update(read=not exclusive)
+        ).one_or_none()
         if row is None:
             raise _client_not_found(client_id)
         return row
@@ -142,8 +147,9 @@ class StoreCore:
         if client_id is None:
             raise _session_not_found(session_id)
         self._lock_client(transaction, client_id, exclusive=exclusive)
-        row = transaction.scalars(select(_SessionRow).where(_SessionRow.id == session_id)
-                                  .with_for_update(read=not exclusive)).one_or_none()
+        row = transaction.scalars(
+            select(_SessionRow).where(_SessionRow.id == session_id).with_for_update(read=not exclusive)
+        ).one_or_none()
         if row is None:  # deleted between the two statements
             raise _session_not_found(session_id)
         return row
@@ -156,24 +162,46 @@ class StoreCore:
 
     def _photo_id_by_hash(self, session_id: int, sha256: str) -> int | None:
         with self._reading() as transaction:
-            return transaction.scalar(select(_PhotoRow.id).where(_PhotoRow.session_id == session_id,
-                                                                 _PhotoRow.sha256 == sha256))
+            return transaction.scalar(
+                select(_PhotoRow.id).where(_PhotoRow.session_id == session_id, _PhotoRow.sha256 == sha256)
+            )
 
-    def _insert_photo(self, transaction: _Transaction, session_id: int, data: bytes, sha256: str, *, filename: str,
-                      view: View, captured_at: datetime | None, excluded: bool = False, excluded_reason: str = "",
-                      checks: list[dict[str, Any]] | None = None, created_at: datetime | None = None) -> _PhotoRow:
+    def _insert_photo(
+        self,
+        transaction: _Transaction,
+        session_id: int,
+        data: bytes,
+        sha256: str,
+        *,
+        filename: str,
+        view: View,
+        captured_at: datetime | None,
+        excluded: bool = False,
+        excluded_reason: str = "",
+        checks: list[dict[str, Any]] | None = None,
+        created_at: datetime | None = None,
+    ) -> _PhotoRow:
         content = self._lock_content(transaction, sha256, len(data))
-        existing = transaction.scalar(select(_PhotoRow.id).where(_PhotoRow.session_id == session_id,
-                                                                 _PhotoRow.sha256 == sha256))
+        existing = transaction.scalar(
+            select(_PhotoRow.id).where(_PhotoRow.session_id == session_id, _PhotoRow.sha256 == sha256)
+        )
         if existing is not None:
             raise _duplicate(existing)
         if self.photos_in_database and not content.in_database:
             content.in_database, content.data = True, data
         elif not content.in_database:
             self._write_content_file(sha256, data)
-        row = _PhotoRow(session_id=session_id, sha256=sha256, filename=filename, captured_at=captured_at,
-                        view=str(view), excluded=excluded, excluded_reason=excluded_reason, checks=checks or [],
-                        created_at=created_at or _now())
+        row = _PhotoRow(
+            session_id=session_id,
+            sha256=sha256,
+            filename=filename,
+            captured_at=captured_at,
+            view=str(view),
+            excluded=excluded,
+            excluded_reason=excluded_reason,
+            checks=checks or [],
+            created_at=created_at or _now(),
+        )
         transaction.add(row)
         transaction.flush()
         return row
@@ -183,8 +211,9 @@ class StoreCore:
         remove it between the two statements: then try again)."""
         for _attempt in range(5):
             transaction.execute(self._insert_if_absent(sha256, size))
-            row = transaction.scalars(select(_ContentRow).where(_ContentRow.sha256 == sha256)
-                                      .with_for_update()).one_or_none()
+            row = transaction.scalars(
+                select(_ContentRow).where(_ContentRow.sha256 == sha256).with_for_update()
+            ).one_or_none()
             if row is not None:
                 return row
         raise StoreError("The photo could not be stored because it was being deleted at the same time; try again.")
@@ -196,10 +225,12 @@ class StoreCore:
         """Delete the content rows no photo refers to any more; returns their hashes (their files go after commit)."""
         released = []
         for sha256 in sorted(hashes):
-            content = transaction.scalars(select(_ContentRow).where(_ContentRow.sha256 == sha256)
-                                          .with_for_update()).one_or_none()
-            still_used = transaction.scalar(select(func.count()).select_from(_PhotoRow)
-                                            .where(_PhotoRow.sha256 == sha256))
+            content = transaction.scalars(
+                select(_ContentRow).where(_ContentRow.sha256 == sha256).with_for_update()
+            ).one_or_none()
+            still_used = transaction.scalar(
+                select(func.count()).select_from(_PhotoRow).where(_PhotoRow.sha256 == sha256)
+            )
             if content is not None and not still_used:
                 transaction.delete(content)
                 released.append(sha256)

@@ -66,8 +66,10 @@ def _migrate(writer: Engine, backend: str, url: str) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         current = MigrationContext.configure(connection).get_current_revision()
         if current is not None and current not in known:
-            raise StoreOpenError(f"The practice records at {_safe_url(url)} were upgraded by a newer "
-                                 f"version of progress (schema {current}); update progress to open them.")
+            raise StoreOpenError(
+                f"The practice records at {_safe_url(url)} were upgraded by a newer "
+                f"version of progress (schema {current}); update progress to open them."
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -76,16 +78,19 @@ def _open_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as error:
-        raise StoreOpenError(f"{url!r} is not a database URL (expected e.g. sqlite:///path/progress.sqlite3 "
-                             "or postgresql+psycopg://user@host/database).") from error
+        raise StoreOpenError(
+            f"{url!r} is not a database URL (expected e.g. sqlite:///path/progress.sqlite3 "
+            "or postgresql+psycopg://user@host/database)."
+        ) from error
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             try:
                 private_sqlite_file(Path(parsed.database).expanduser())
             except OSError as error:
-                raise StoreOpenError(f"The practice records at {_safe_url(url)} cannot be opened: "
-                                     f"{error.strerror or error}.") from error
+                raise StoreOpenError(
+                    f"The practice records at {_safe_url(url)} cannot be opened: {error.strerror or error}."
+                ) from error
         engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)

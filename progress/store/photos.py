@@ -45,8 +45,15 @@ class PhotosAndAnalyses(StoreCore):
 
     # -- photos --------------------------------------------------------------------------------------------------
 
-    def add_photo(self, session_id: int, data: bytes, *, filename: str = "", view: View | str = View.FRONT,
-                  captured_at: datetime | None = None) -> PhotoRecord:
+    def add_photo(
+        self,
+        session_id: int,
+        data: bytes,
+        *,
+        filename: str = "",
+        view: View | str = View.FRONT,
+        captured_at: datetime | None = None,
+    ) -> PhotoRecord:
         """Store a photo's original bytes in a session.
 
         The bytes are kept unchanged (GPS included; exports remove it). Its file (or row) is complete on disk
@@ -71,8 +78,9 @@ class PhotosAndAnalyses(StoreCore):
         try:
             with self._writing() as transaction:
                 self._lock_session(transaction, session_id, exclusive=False)
-                row = self._insert_photo(transaction, session_id, data, sha256, filename=filename, view=view,
-                                         captured_at=captured_at)
+                row = self._insert_photo(
+                    transaction, session_id, data, sha256, filename=filename, view=view, captured_at=captured_at
+                )
                 size = len(data)
         except IntegrityError:
             existing = self._photo_id_by_hash(session_id, sha256)
@@ -102,8 +110,9 @@ class PhotosAndAnalyses(StoreCore):
         with self._reading() as transaction:
             if transaction.get(_SessionRow, session_id) is None:
                 raise _session_not_found(session_id)
-            found = transaction.execute(_PHOTO_QUERY.where(_PhotoRow.session_id == session_id)
-                                        .order_by(_PhotoRow.id)).all()
+            found = transaction.execute(
+                _PHOTO_QUERY.where(_PhotoRow.session_id == session_id).order_by(_PhotoRow.id)
+            ).all()
             return [_photo_record(row, size) for row, size in found]
 
     def set_photo_excluded(self, photo_id: int, excluded: bool, reason: str = "") -> PhotoRecord:
@@ -144,8 +153,9 @@ class PhotosAndAnalyses(StoreCore):
             NotFoundError: No such photo.
         """
         with self._writing() as transaction:
-            client_id = transaction.scalar(select(_SessionRow.client_id).join(_PhotoRow)
-                                           .where(_PhotoRow.id == photo_id))
+            client_id = transaction.scalar(
+                select(_SessionRow.client_id).join(_PhotoRow).where(_PhotoRow.id == photo_id)
+            )
             if client_id is None:
                 raise _photo_not_found(photo_id)
             self._lock_client(transaction, client_id, exclusive=True)
@@ -189,14 +199,26 @@ class PhotosAndAnalyses(StoreCore):
         pairs = list(results)
         with self._writing() as transaction:
             wanted = sorted({photo_id for photo_id, _result in pairs})
-            photos = {row.id: row for row in transaction.scalars(
-                select(_PhotoRow).where(_PhotoRow.id.in_(wanted)).order_by(_PhotoRow.id).with_for_update())}
+            photos = {
+                row.id: row
+                for row in transaction.scalars(
+                    select(_PhotoRow).where(_PhotoRow.id.in_(wanted)).order_by(_PhotoRow.id).with_for_update()
+                )
+            }
             missing = [photo_id for photo_id in wanted if photo_id not in photos]
             if missing:
                 raise _photo_not_found(missing[0])
             now = _now()
-            rows = [_AnalysisRow(photo_id=photo_id, algorithm_version=algorithm_version, created_at=now,
-                                 **_split_result(result.to_dict()), **_geometry(result)) for photo_id, result in pairs]
+            rows = [
+                _AnalysisRow(
+                    photo_id=photo_id,
+                    algorithm_version=algorithm_version,
+                    created_at=now,
+                    **_split_result(result.to_dict()),
+                    **_geometry(result),
+                )
+                for photo_id, result in pairs
+            ]
             for row in rows:
                 checked_json_text([row.metrics, row.checks, row.details], "the analysis")
             for row in rows:
@@ -228,8 +250,13 @@ class PhotosAndAnalyses(StoreCore):
         with self._reading() as transaction:
             if transaction.get(_ClientRow, client_id) is None:
                 raise _client_not_found(client_id)
-            newest = (select(func.max(_AnalysisRow.id)).join(_PhotoRow).join(_SessionRow)
-                      .where(_SessionRow.client_id == client_id).group_by(_AnalysisRow.photo_id))
+            newest = (
+                select(func.max(_AnalysisRow.id))
+                .join(_PhotoRow)
+                .join(_SessionRow)
+                .where(_SessionRow.client_id == client_id)
+                .group_by(_AnalysisRow.photo_id)
+            )
             rows = transaction.scalars(select(_AnalysisRow).where(_AnalysisRow.id.in_(newest)))
             return {row.photo_id: _analysis_record(row) for row in rows}
 
@@ -242,6 +269,7 @@ class PhotosAndAnalyses(StoreCore):
         with self._reading() as transaction:
             if transaction.get(_PhotoRow, photo_id) is None:
                 raise _photo_not_found(photo_id)
-            rows = transaction.scalars(select(_AnalysisRow).where(_AnalysisRow.photo_id == photo_id)
-                                       .order_by(_AnalysisRow.id))
+            rows = transaction.scalars(
+                select(_AnalysisRow).where(_AnalysisRow.photo_id == photo_id).order_by(_AnalysisRow.id)
+            )
             return [_analysis_record(row) for row in rows]

@@ -224,8 +224,9 @@ def _checked_notes(notes: str, field: str) -> str:
 
 
 def _checked_birth_year(year: int | None) -> int | None:
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int)
-                             or not 1900 <= year <= date.today().year):
+    if year is not None and (
+        isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= date.today().year
+    ):
         raise InvalidRecordError(f"Expected a birth year between 1900 and this year, got {year!r:.40}.")
     return year
 
@@ -270,8 +271,10 @@ def _checked_setting_value(key: str, value: Any) -> Any:
     try:
         kept = json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as error:
-        raise InvalidRecordError(f"The setting {key!r} must be a JSON value (text, numbers, true/false, lists, "
-                                 f"string-keyed objects; no NaN or bytes): {error}") from error
+        raise InvalidRecordError(
+            f"The setting {key!r} must be a JSON value (text, numbers, true/false, lists, "
+            f"string-keyed objects; no NaN or bytes): {error}"
+        ) from error
     checked_json_text(kept, f"the setting {key!r}")
     return kept
 
@@ -300,5 +303,6 @@ def _photo_not_found(photo_id: int) -> NotFoundError:
 
 
 def _duplicate(photo_id: int) -> DuplicatePhotoError:
-    return DuplicatePhotoError(f"This photo is already in this session (photo {photo_id}); it was not added again.",
-                               photo_id=photo_id)
+    return DuplicatePhotoError(
+        f"This photo is already in this session (photo {photo_id}); it was not added again.", photo_id=photo_id
+    )

@@ -41,13 +41,15 @@ if TYPE_CHECKING:
 _NAN = float("nan")
 
 
-_metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+_metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 
 class _UtcDateTime(TypeDecorator[datetime]):
@@ -173,29 +175,58 @@ def _upsert_setting(backend: str, key: str, value: Any) -> postgresql.Insert | s
 
 
 def _client_record(row: _ClientRow) -> ClientRecord:
-    return ClientRecord(id=row.id, name=row.name, birth_year=row.birth_year, skin_notes=row.skin_notes,
-                        consent_clinical=row.consent_clinical, consent_marketing=row.consent_marketing,
-                        created_at=row.created_at, primary_metrics=tuple(row.primary_metrics))
+    return ClientRecord(
+        id=row.id,
+        name=row.name,
+        birth_year=row.birth_year,
+        skin_notes=row.skin_notes,
+        consent_clinical=row.consent_clinical,
+        consent_marketing=row.consent_marketing,
+        created_at=row.created_at,
+        primary_metrics=tuple(row.primary_metrics),
+    )
 
 
 def _session_record(row: _SessionRow) -> SessionRecord:
-    return SessionRecord(id=row.id, client_id=row.client_id, day=row.day, number=row.number,
-                         treatment_notes=row.treatment_notes, capture_notes=row.capture_notes)
+    return SessionRecord(
+        id=row.id,
+        client_id=row.client_id,
+        day=row.day,
+        number=row.number,
+        treatment_notes=row.treatment_notes,
+        capture_notes=row.capture_notes,
+    )
 
 
 def _photo_record(row: _PhotoRow, size: int) -> PhotoRecord:
-    return PhotoRecord(id=row.id, session_id=row.session_id, sha256=row.sha256, size_bytes=size,
-                       filename=row.filename, captured_at=row.captured_at, view=View(row.view), excluded=row.excluded,
-                       excluded_reason=row.excluded_reason, checks=tuple(_from_json(row.checks)),
-                       created_at=row.created_at)
+    return PhotoRecord(
+        id=row.id,
+        session_id=row.session_id,
+        sha256=row.sha256,
+        size_bytes=size,
+        filename=row.filename,
+        captured_at=row.captured_at,
+        view=View(row.view),
+        excluded=row.excluded,
+        excluded_reason=row.excluded_reason,
+        checks=tuple(_from_json(row.checks)),
+        created_at=row.created_at,
+    )
 
 
 def _analysis_record(row: _AnalysisRow) -> AnalysisRecord:
     result = _from_json(row.details) | {"metrics": _from_json(row.metrics), "checks": _from_json(row.checks)}
     landmarks = None if row.landmarks is None else np.frombuffer(row.landmarks, dtype="<f4").reshape(478, 3)
     transform = None if row.transform is None else np.array(row.transform, dtype=np.float64).reshape(2, 3)
-    return AnalysisRecord(id=row.id, photo_id=row.photo_id, algorithm_version=row.algorithm_version, result=result,
-                          created_at=row.created_at, landmarks=landmarks, transform=transform)
+    return AnalysisRecord(
+        id=row.id,
+        photo_id=row.photo_id,
+        algorithm_version=row.algorithm_version,
+        result=result,
+        created_at=row.created_at,
+        landmarks=landmarks,
+        transform=transform,
+    )
 
 
 def _geometry(result: PhotoResult) -> dict[str, Any]:
@@ -203,8 +234,10 @@ def _geometry(result: PhotoResult) -> dict[str, Any]:
     for the analysis row's ``landmarks`` and ``transform`` columns (None without a face)."""
     if result.aligned is None:
         return {"landmarks": None, "transform": None}
-    return {"landmarks": np.ascontiguousarray(result.aligned.landmarks, dtype="<f4").tobytes(),
-            "transform": [float(v) for v in np.asarray(result.aligned.transform, dtype=np.float64).ravel()]}
+    return {
+        "landmarks": np.ascontiguousarray(result.aligned.landmarks, dtype="<f4").tobytes(),
+        "transform": [float(v) for v in np.asarray(result.aligned.transform, dtype=np.float64).ravel()],
+    }
 
 
 def _split_result(result: Mapping[str, Any]) -> dict[str, Any]:

@@ -39,8 +39,9 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("treatment_notes", sa.Text(), nullable=False),
         sa.Column("capture_notes", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["client_id"], ["clients.id"], name="fk_sessions_client_id_clients",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name="fk_sessions_client_id_clients", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_sessions"),
     )
     op.create_index("ix_sessions_client_id", "sessions", ["client_id"])
@@ -65,8 +66,9 @@ def upgrade() -> None:
         sa.Column("checks", _JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=False), nullable=False),
         sa.CheckConstraint("view IN ('front', 'left', 'right')", name="ck_photos_view"),
-        sa.ForeignKeyConstraint(["session_id"], ["sessions.id"], name="fk_photos_session_id_sessions",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["session_id"], ["sessions.id"], name="fk_photos_session_id_sessions", ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(["sha256"], ["photo_contents.sha256"], name="fk_photos_sha256_photo_contents"),
         sa.PrimaryKeyConstraint("id", name="pk_photos"),
         sa.UniqueConstraint("session_id", "sha256", name="uq_photos_session_id_sha256"),
