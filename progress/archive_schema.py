@@ -50,6 +50,7 @@ from progress.archive_fields import (
 )
 from progress.errors import ArchiveError, InvalidExportError, InvalidRecordError, UnsafeArchiveError
 from progress.ingest import MAX_FILE_BYTES, MAX_PIXELS
+from progress.pictures import open_picture
 from progress.quality import Status
 from progress.record_fields import (
     MAX_ALGORITHM_VERSION_LENGTH,
@@ -308,7 +309,7 @@ def _check_picture(data: bytes, where: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            with Image.open(io.BytesIO(data)) as picture:
+            with open_picture(data, None) as picture:
                 width, height = picture.size
                 readable = picture.format in _PHOTO_FORMATS and width * height <= MAX_PIXELS
                 if readable:

@@ -26,9 +26,8 @@ import math
 
 import numpy as np
 
-from progress.align import umeyama
+from progress.geometry import TO_RIGHT_HANDED, frontal_fit
 from progress.metric_spec import Better, MetricSpec
-from progress.model import canonical_face_vertices
 from progress.regions import (
     FACE_OVAL,
     IRIS_CENTER_LEFT,
@@ -37,7 +36,6 @@ from progress.regions import (
     MIRROR_PAIRS,
     RIGHT_BROW,
     RIGHT_EYE,
-    RIGID_BASIS,
     ROI_POLYGONS,
 )
 
@@ -120,9 +118,7 @@ _SYMMETRY_GROUPS: dict[str, tuple[int, ...]] = {
 
 _PAIRS = np.array(MIRROR_PAIRS, dtype=np.intp)
 _GROUP_PAIRS = {name: _PAIRS[np.isin(_PAIRS[:, 0], members)] for name, members in _SYMMETRY_GROUPS.items()}
-_BASIS = np.array(RIGID_BASIS, dtype=np.intp)
 _OVAL = np.array(FACE_OVAL, dtype=np.intp)
-_TO_RIGHT_HANDED = np.array([1.0, -1.0, -1.0])
 
 # --- catalogue ------------------------------------------------------------------------------------------------
 _POSE = ("face_size", "head_yaw", "head_pitch", "landmark_stability")
@@ -346,7 +342,7 @@ def frontalise(landmarks: np.ndarray) -> np.ndarray:
     """Landmarks turned frontal in 3-D by a similarity fitted on the rigid basis (``docs/metrics.md``, "Common ground").
 
     X = (x, −y, −z); F = s·R·X + t with (s, R, t) the least-squares similarity taking X's rigid-basis points
-    onto the canonical face's (Umeyama 1991).
+    onto the canonical face's (:func:`~progress.geometry.frontal_fit`, Umeyama 1991).
 
     Args:
         landmarks: (478, 3) landmarks in the canonical frame (x column, y row downward, z in the same pixel
@@ -363,9 +359,8 @@ def frontalise(landmarks: np.ndarray) -> np.ndarray:
         raise ValueError(f"Expected landmarks of shape ({LANDMARK_COUNT}, 3), got {points.shape}.")
     if not np.isfinite(points).all():
         raise ValueError("Expected finite landmarks, got NaN or infinity.")
-    points = points * _TO_RIGHT_HANDED
-    matrix = umeyama(points[_BASIS], canonical_face_vertices()[_BASIS])
-    frontal: np.ndarray = points @ matrix[:3, :3].T + matrix[:3, 3]
+    matrix = frontal_fit(points)
+    frontal: np.ndarray = (points * TO_RIGHT_HANDED) @ matrix[:3, :3].T + matrix[:3, 3]
     return frontal
 
 

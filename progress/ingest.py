@@ -23,7 +23,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
-import pillow_heif
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from progress.errors import (
@@ -34,6 +33,7 @@ from progress.errors import (
     TruncatedImageError,
     UnsupportedFormatError,
 )
+from progress.pictures import open_picture
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -46,8 +46,6 @@ __all__ = [
     "photo_size",
     "read_photo",
 ]
-
-pillow_heif.register_heif_opener()
 
 MAX_PIXELS = 60_000_000
 """Refuse photos over 60 megapixels: phones top out near 50 MP; anything larger is a scan or a bomb."""
@@ -288,7 +286,7 @@ def _read_regular_file(path: Path) -> bytes:
 def _open(data: bytes) -> Image.Image:
     """Identify ``data`` by content with the supported decoders only; read the header, not the pixels."""
     try:
-        return Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
+        return open_picture(data, SUPPORTED_FORMATS)
     except Image.DecompressionBombError as error:
         raise ImageTooLargeError(_too_large_message(None)) from error
     except UnidentifiedImageError as error:

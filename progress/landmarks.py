@@ -32,7 +32,7 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions
 from mediapipe.tasks.python import vision as mp_vision
 
-from progress.align import CANONICAL_INTER_PUPILLARY_PX, CANONICAL_SIZE, canonical_transform
+from progress.geometry import CANONICAL_INTER_PUPILLARY_PX, CANONICAL_SIZE, canonical_transform
 from progress.model import read_model
 from progress.regions import IRIS_CENTER_LEFT, IRIS_CENTER_RIGHT, MIRROR_PERMUTATION
 

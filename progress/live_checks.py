@@ -29,6 +29,7 @@ from progress.align import CANONICAL_INTER_PUPILLARY_PX, AlignedFace, canonical_
 from progress.analysis import PhotoResult
 from progress.errors import ProgressError
 from progress.model import canonical_face_vertices
+from progress.pictures import open_picture
 from progress.regions import FACE_OVAL, IRIS_CENTER_LEFT, IRIS_CENTER_RIGHT, RIGID_BASIS, ROI_POLYGONS
 from progress.store import Store
 
@@ -240,7 +241,7 @@ def baseline_photo_id(store: Store, client_id: int) -> int | None:
 
 def photo_size(data: bytes) -> tuple[int, int]:
     """(width, height) of a photo as it stands upright (EXIF orientation applied), from its header alone."""
-    with Image.open(io.BytesIO(data)) as picture:
+    with open_picture(data, None) as picture:
         width, height = picture.size
         turned = picture.getexif().get(0x0112, 1) in (5, 6, 7, 8)
     return (height, width) if turned else (width, height)

@@ -31,6 +31,8 @@ import zlib
 
 from PIL import Image, UnidentifiedImageError
 
+from progress.pictures import open_picture
+
 __all__ = ["GPS_IFD_TAG", "IPTC_LOCATION_DATASETS", "has_location", "strip_location"]
 
 GPS_IFD_TAG = 0x8825
@@ -133,7 +135,7 @@ def _open(data: bytes) -> Image.Image | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return Image.open(io.BytesIO(data))
+            return open_picture(data, None)
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             return None
 

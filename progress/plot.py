@@ -14,11 +14,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no screen: charts are files or bytes
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from progress.catalogue import label
 from progress.series import MetricSeries, SeriesResult
@@ -81,7 +78,8 @@ def metric_chart(
     names = session_names(series)
     positions = np.arange(len(names), dtype=float)
     values, unit = _scaled(metric, list(metric.values), expert=expert)
-    figure, axes = plt.subplots(figsize=(7, 3.4), dpi=110)
+    figure = Figure(figsize=(7, 3.4), dpi=110)  # no pyplot: no backend to choose, no global figure list
+    axes = figure.subplots()
     kept: list[tuple[int, float]] = []
     left_out: list[tuple[int, float]] = []
     for index, session in enumerate(series.sessions):
@@ -133,7 +131,6 @@ def metric_chart(
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    plt.close(figure)
     data = buffer.getvalue()
     if path is not None:
         path.write_bytes(data)

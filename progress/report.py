@@ -27,6 +27,7 @@ from PIL import Image, ImageOps
 from progress.align import AlignedFace
 from progress.catalogue import label
 from progress.concerns import ConcernSummary, Status, concern_summaries, metrics_to_show
+from progress.pictures import open_picture
 from progress.plot import metric_chart
 from progress.regions import FACE_OVAL
 from progress.series import MetricSeries, SeriesResult, Verdict
@@ -128,7 +129,7 @@ def logo_png(logo: bytes) -> bytes | None:
     """The logo re-encoded from its pixels as a PNG (no EXIF, GPS, XMP or comments), at most ``LOGO_MAX_PX``
     wide; None when the bytes are not a picture."""
     try:
-        with Image.open(io.BytesIO(logo)) as source:
+        with open_picture(logo, None) as source:
             picture = ImageOps.exif_transpose(source)
             picture = picture.convert("RGBA" if "A" in picture.getbands() or "transparency" in picture.info else "RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
