@@ -265,12 +265,8 @@ def _series(arguments: argparse.Namespace, out: TextIO) -> int:
 
 
 def _charted(series: SeriesResult) -> list[str]:
-    from progress.series import Verdict
-
     primary = [name for name, m in series.metrics.items() if m.primary]
-    changed = [
-        name for name, m in series.metrics.items() if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)
-    ]
+    changed = [name for name, m in series.metrics.items() if m.verdict.is_change]
     return primary or changed
 
 

@@ -84,7 +84,6 @@ CONCERNS: tuple[Concern, ...] = (
     Concern("symmetry", "Symmetry", "How closely the two sides of the face mirror each other.",
             ("symmetry.landmark_asymmetry",)),
 )  # fmt: skip
-_CALLED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +114,9 @@ def _summary(series: SeriesResult, concern: Concern) -> ConcernSummary:
     members = [series.metrics[name] for name in concern.headline if name in series.metrics]
     if not members:
         return ConcernSummary(concern, Status.CANT_TELL, "these measurements were not made", "", None)
-    judged = [m for m in members if m.verdict in (*_CALLED, Verdict.NO_CLEAR_CHANGE)]
+    judged = [m for m in members if m.verdict.is_judged]
     unreliable = [m for m in members if m.verdict is Verdict.UNRELIABLE]
-    if unreliable or (series.controls_moved and any(m.verdict in _CALLED for m in members)):
+    if unreliable or (series.controls_moved and any(m.verdict.is_change for m in members)):
         worst = unreliable[0] if unreliable else members[0]
         return ConcernSummary(concern, Status.CANT_TELL, series_reason(series, worst), "", None)
     if not judged:
@@ -180,7 +179,7 @@ def metrics_to_show(series: SeriesResult, summaries: Sequence[ConcernSummary]) -
     for summary in summaries:
         if summary.status.concluded and summary.lead is not None:
             lead = series.metrics[summary.lead]
-            if lead not in chosen and lead.verdict in (*_CALLED, Verdict.NO_CLEAR_CHANGE):
+            if lead not in chosen and lead.verdict.is_judged:
                 chosen.append(lead)
     return chosen
 

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from progress.catalogue import label
-from progress.series import MetricSeries, SeriesResult
+from progress.series import MetricSeries, SeriesResult, TrendUnit
 from progress.wording import photo_reason, plain_values
 
 __all__ = ["altair_chart", "metric_chart", "metric_frame", "session_names", "session_segments"]
@@ -156,7 +156,7 @@ def _trend(axes: Any, series: SeriesResult, metric: MetricSeries, positions: np.
 
 def _times(series: SeriesResult) -> np.ndarray:
     """Session times in the trend's unit (days since the first session, or the session index)."""
-    if series.trend_unit == "day":
+    if series.trend_unit is TrendUnit.DAY:
         first = series.sessions[0].day
         return np.array([float((s.day - first).days) for s in series.sessions if s.day and first])
     return np.arange(len(series.sessions), dtype=float)

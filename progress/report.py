@@ -30,7 +30,7 @@ from progress.concerns import ConcernSummary, Status, concern_summaries, metrics
 from progress.pictures import open_picture
 from progress.plot import metric_chart
 from progress.regions import FACE_OVAL
-from progress.series import MetricSeries, SeriesResult, Verdict
+from progress.series import MetricSeries, SeriesResult
 
 __all__ = ["DEFAULT_NEXT_STEP", "LIMITS", "ReportOptions", "client_report", "logo_png"]
 
@@ -53,7 +53,6 @@ _BADGE_COLOURS = {
     Status.NO_CLEAR_CHANGE: (84, 110, 122),
     Status.CANT_TELL: (239, 108, 0),
 }
-_JUDGED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.NO_CLEAR_CHANGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +247,7 @@ def _summary(pdf: FPDF, summaries: list[ConcernSummary]) -> None:
 
 
 def _charts(pdf: FPDF, series: SeriesResult, summaries: list[ConcernSummary]) -> None:
-    chosen = [m for m in metrics_to_show(series, summaries) if m.verdict in _JUDGED][:MAX_CHARTS]
+    chosen = [m for m in metrics_to_show(series, summaries) if m.verdict.is_judged][:MAX_CHARTS]
     if not chosen:
         return
     pdf.add_page()

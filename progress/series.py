@@ -64,6 +64,7 @@ __all__ = [
     "Rule",
     "SeriesResult",
     "Session",
+    "TrendUnit",
     "Verdict",
     "analyze_series",
     "benjamini_hochberg",
@@ -98,6 +99,23 @@ class Verdict(StrEnum):
     NO_CLEAR_CHANGE = "no clear change"
     NOT_ENOUGH_DATA = "not enough data"
     UNRELIABLE = "unreliable"
+
+    @property
+    def is_change(self) -> bool:
+        """A change was called: improved, worsened or changed."""
+        return self in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)
+
+    @property
+    def is_judged(self) -> bool:
+        """The series was comparable and the metric judged: a change, or no clear change."""
+        return self.is_change or self is Verdict.NO_CLEAR_CHANGE
+
+
+class TrendUnit(StrEnum):
+    """What the trend's slope is per: a day when every session has a date, else a session."""
+
+    DAY = "day"
+    SESSION = "session"
 
 
 class Rule(StrEnum):
@@ -190,7 +208,7 @@ class SeriesResult:
     Attributes:
         sessions: In date order.
         metrics: Per metric name.
-        trend_unit: "day" or "session" (when any session has no date).
+        trend_unit: :attr:`TrendUnit.DAY`, or :attr:`TrendUnit.SESSION` when any session has no date.
         controls_moved: Negative-control metrics that changed, which makes every called change unreliable.
         notes: Series-level remarks (undated sessions, excluded photos, ...).
         baseline_sessions: How many leading sessions were the baseline (before the first treatment).
@@ -198,7 +216,7 @@ class SeriesResult:
 
     sessions: tuple[Session, ...]
     metrics: Mapping[str, MetricSeries]
-    trend_unit: str
+    trend_unit: TrendUnit
     controls_moved: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     baseline_sessions: int = 1
@@ -383,14 +401,14 @@ def analyze_series(
     )
 
 
-def _session_times(sessions: Sequence[Session]) -> tuple[list[float], str]:
+def _session_times(sessions: Sequence[Session]) -> tuple[list[float], TrendUnit]:
     """Days since the first session when every session has its own date; otherwise the session index."""
     days = [s.day for s in sessions]
     if days and all(day is not None for day in days) and len(set(days)) == len(days):
         first = days[0]
         assert first is not None
-        return [float((day - first).days) for day in days if day is not None], "day"
-    return [float(index) for index in range(len(sessions))], "session"
+        return [float((day - first).days) for day in days if day is not None], TrendUnit.DAY
+    return [float(index) for index in range(len(sessions))], TrendUnit.SESSION
 
 
 def _draft(
@@ -548,7 +566,7 @@ def _decide(draft: MetricSeries) -> MetricSeries:
 
 
 def _distrust(result: MetricSeries, moved: tuple[str, ...]) -> MetricSeries:
-    if result.spec.negative_control or result.verdict not in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED):
+    if result.spec.negative_control or not result.verdict.is_change:
         return result
     reason = f"negative controls moved ({', '.join(moved)}): the measurement itself changed"
     return _with(result, verdict=Verdict.UNRELIABLE, rule=Rule.CAPTURE_CHANGED, reasons=(*result.reasons, reason))

@@ -7,7 +7,7 @@ import io
 import math
 from typing import Any
 
-from progress.series import MetricSeries, Rule, SeriesResult, Verdict
+from progress.series import MetricSeries, Rule, SeriesResult, TrendUnit, Verdict
 
 __all__ = ["rule_sentence", "series_csv", "series_table", "series_to_dict"]
 
@@ -43,7 +43,7 @@ def series_table(series: SeriesResult, *, everything: bool = False) -> str:
     Shows the primary metrics and every metric with a called change (or an unreliable one); ``everything``
     shows all. A last line counts the metrics with no clear change.
     """
-    unit = "30 days" if series.trend_unit == "day" else "session"
+    unit = "30 days" if series.trend_unit is TrendUnit.DAY else "session"
     rows = [m for m in series.metrics.values() if everything or m.primary or m.verdict in _CALLED]
     rows.sort(key=lambda m: (not m.primary, m.verdict not in _CALLED, m.spec.name))
     header = f"{'metric':38} {'baseline':>9} {'latest':>9} {'change ± MDC95':>18} {'trend per ' + unit:>26}  verdict"
@@ -52,7 +52,7 @@ def series_table(series: SeriesResult, *, everything: bool = False) -> str:
         + ", ".join(f"{s.label} ({sum(p.ok for p in s.photos)}/{len(s.photos)} photos)" for s in series.sessions),
         header,
     ]
-    scale = 30.0 if series.trend_unit == "day" else 1.0
+    scale = 30.0 if series.trend_unit is TrendUnit.DAY else 1.0
     for metric in rows:
         star = "*" if metric.primary else " "
         trend = (
@@ -96,7 +96,7 @@ def series_to_dict(series: SeriesResult) -> dict[str, Any]:
             }
             for s in series.sessions
         ],
-        "trend_unit": series.trend_unit,
+        "trend_unit": str(series.trend_unit),
         "controls_moved": list(series.controls_moved),
         "baseline_sessions": series.baseline_sessions,
         "notes": list(series.notes),
