@@ -131,11 +131,11 @@ def measure_recordings(frames_per_clip: int = FRAMES_PER_CLIP) -> dict[str, tupl
     """Per metric: (σ_w pooled over the recordings, degrees of freedom, median |value|); empty without them.
 
     Frames where a pose or expression check fails are dropped, and per metric the frames failing a check it
-    depends on (as :func:`progress.series_noise.exclusion_reason` would drop them in a series).
+    depends on (as :func:`progress.series_noise.exclusion` would drop them in a series).
     """
     from progress.captures import clip_results, clips, pose_and_expression_pass
     from progress.catalogue import catalogue
-    from progress.series_noise import exclusion_reason, pooled_within_session_sd
+    from progress.series_noise import exclusion, pooled_within_session_sd
 
     per_clip = []
     for video in clips():
@@ -144,7 +144,7 @@ def measure_recordings(frames_per_clip: int = FRAMES_PER_CLIP) -> dict[str, tupl
         per_clip.append([p for p in clip_results(video, range(0, count, step)) if pose_and_expression_pass(p)])
     measured = {}
     for spec in catalogue():
-        groups = [[p.metrics[spec.name] for p in photos if exclusion_reason(p, spec) is None] for photos in per_clip]
+        groups = [[p.metrics[spec.name] for p in photos if exclusion(p, spec) is None] for photos in per_clip]
         sd, degrees = pooled_within_session_sd(groups)  # clips as the groups
         typical = float(np.median(np.abs(np.concatenate([np.asarray(g, float) for g in groups]))))
         measured[spec.name] = (sd, degrees, typical)

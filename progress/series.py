@@ -48,8 +48,9 @@ from progress.quality import Status
 from progress.series_noise import MIN_REPEAT_DF as MIN_REPEAT_DF  # the series' rules, where they were
 from progress.series_noise import MIN_SCATTER_SESSIONS as MIN_SCATTER_SESSIONS
 from progress.series_noise import (
+    Exclusion,
     NoiseSource,
-    exclusion_reason,
+    exclusion,
     minimal_detectable_change,
     pooled_within_session_sd,
     series_mdc,
@@ -59,6 +60,7 @@ from progress.series_noise import (
 
 __all__ = [
     "MAX_PRIMARY_METRICS",
+    "Exclusion",
     "MetricSeries",
     "NoiseSource",
     "Rule",
@@ -68,7 +70,7 @@ __all__ = [
     "Verdict",
     "analyze_series",
     "benjamini_hochberg",
-    "exclusion_reason",
+    "exclusion",
     "group_sessions",
     "linear_trend",
     "metric_family",
@@ -173,6 +175,7 @@ class MetricSeries:
         session_noise_source: DEFAULT (the floor √(σ_day² + σ_w²/k)), BASELINE_SESSIONS or SERIES_SCATTER.
         family: The pre-declared family a secondary metric is corrected in (:func:`metric_family`).
         rule: The rule that decided the verdict.
+        exclusions: Each photo value left out, and why (``reasons`` says the same in words).
     """
 
     spec: MetricSpec
@@ -199,6 +202,7 @@ class MetricSeries:
     rule: Rule = Rule.NO_TREND
     theil_sen_low: float = math.nan
     theil_sen_high: float = math.nan
+    exclusions: tuple[Exclusion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,14 +421,16 @@ def _draft(
     """Everything but the verdict."""
     groups: list[list[float]] = []
     reasons: list[str] = []
+    exclusions: list[Exclusion] = []
     for session in sessions:
         kept = []
         for photo in session.photos:
-            reason = exclusion_reason(photo, spec)
-            if reason is None:
+            left_out = exclusion(photo, spec)
+            if left_out is None:
                 kept.append(photo.metrics[spec.name])
             else:
-                reasons.append(f"excluded {reason}")
+                exclusions.append(left_out)
+                reasons.append(f"excluded {left_out.sentence()}")
         groups.append(kept)
     values = [float(np.median(g)) if g else math.nan for g in groups]
     counts = [len(g) for g in groups]
@@ -478,6 +484,7 @@ def _draft(
         primary=primary,
         verdict=Verdict.UNRELIABLE if drift else Verdict.NO_CLEAR_CHANGE,
         reasons=tuple(reasons),
+        exclusions=tuple(exclusions),
         session_noise=session_sd,
         session_noise_source=scatter_source,
         family=metric_family(spec),
@@ -519,14 +526,7 @@ def _persists(draft: MetricSeries) -> bool:
 def _decide(draft: MetricSeries) -> MetricSeries:
     usable_sessions = sum(1 for v in draft.values if math.isfinite(v))
     if usable_sessions < MIN_SESSIONS:
-        failed = sorted(
-            {
-                check
-                for reason in draft.reasons
-                if reason.endswith(" failed")
-                for check in reason.rsplit(": ", 1)[-1].removesuffix(" failed").split(", ")
-            }
-        )
+        failed = sorted({check for left_out in draft.exclusions for check in left_out.failed_checks})
         why = f"; photos left out because {', '.join(failed).replace('_', ' ')} failed" if failed else ""
         shortfall = f"{usable_sessions} usable sessions, at least {MIN_SESSIONS} needed{why}"
         return _with(

@@ -2,7 +2,7 @@
 within-sitting SD of their repeats, a session value's SD and the minimal detectable change.
 
 The project's default noise (:mod:`progress.noise`) is passed in by the caller, so that this module and
-:mod:`progress.noise` (whose measurement drops photos by :func:`exclusion_reason`) do not import each other.
+:mod:`progress.noise` (whose measurement drops photos by :func:`exclusion`) do not import each other.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_REPEAT_DF",
     "MIN_SCATTER_SESSIONS",
+    "Exclusion",
     "NoiseSource",
     "SeriesNoise",
-    "exclusion_reason",
+    "exclusion",
     "minimal_detectable_change",
     "pooled_within_session_sd",
     "series_mdc",
@@ -93,15 +94,39 @@ def session_noise(within: float, day: float, photos: int = 1) -> float:
     return math.sqrt(day**2 + within**2 / max(photos, 1))
 
 
-def exclusion_reason(photo: PhotoResult, spec: MetricSpec) -> str | None:
-    """None when the photo's value counts for the metric, else the reason it does not (unusable photo, no value,
-    or a capture check the metric depends on failed)."""
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """Why one photo's value does not count for one metric.
+
+    Attributes:
+        path: The photo's path or name.
+        error: The photo's error message when it could not be analysed, else None.
+        failed_checks: The capture checks the metric depends on that failed (empty when the photo is unusable
+            or the metric not measurable on it).
+    """
+
+    path: str
+    error: str | None = None
+    failed_checks: tuple[str, ...] = ()
+
+    def sentence(self) -> str:
+        """The reason in a sentence fragment: ``"a.jpg: head_yaw, sharpness failed"``."""
+        if self.error is not None:
+            return f"{self.path}: {self.error}"
+        if self.failed_checks:
+            return f"{self.path}: {', '.join(self.failed_checks)} failed"
+        return f"{self.path}: not measurable"
+
+
+def exclusion(photo: PhotoResult, spec: MetricSpec) -> Exclusion | None:
+    """None when the photo's value counts for the metric, else why it does not (unusable photo, no value, or a
+    capture check the metric depends on failed)."""
     if photo.error is not None:
-        return f"{photo.path}: {photo.error}"
+        return Exclusion(str(photo.path), error=str(photo.error))
     if spec.name not in photo.metrics or not math.isfinite(photo.metrics[spec.name]):
-        return f"{photo.path}: not measurable"
-    failed = [c.name for c in photo.checks if c.name in spec.depends_on and c.status is Status.FAIL]
-    return f"{photo.path}: {', '.join(failed)} failed" if failed else None
+        return Exclusion(str(photo.path))
+    failed = tuple(c.name for c in photo.checks if c.name in spec.depends_on and c.status is Status.FAIL)
+    return Exclusion(str(photo.path), failed_checks=failed) if failed else None
 
 
 @dataclass(frozen=True, slots=True)
