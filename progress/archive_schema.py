@@ -9,7 +9,8 @@ first problem:
    zip's own size (a 51 KB file cannot expand into gigabytes);
 2. ``client.json`` (at most :data:`MAX_JSON_BYTES`): strict UTF-8 JSON without NaN or Infinity, then every field
    against the export schema: types, lengths, ranges, dates, the vocabulary of views and check statuses, and
-   each saved analysis reads back as a :class:`~progress.analysis.PhotoResult`;
+   each saved analysis reads back as a :class:`~progress.analysis.PhotoResult` (and its optional stored
+   geometry, landmarks and transform, has the right size and finite numbers);
 3. every photo: present in the zip, matching its recorded SHA-256, and a picture that decodes.
 
 Sizes are checked from the zip directory and again while reading, since a member's header can lie. The result
@@ -19,6 +20,8 @@ writes in one transaction, reading each photo again with :func:`read_photo`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import json
@@ -32,6 +35,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import IO, Any, Final, NoReturn
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from progress.analysis import FaceSummary, PhotoResult
@@ -93,6 +97,7 @@ MAX_ANALYSES: Final = 1_000
 """Analyses per photo."""
 
 _SLACK_BYTES = 1024 * 1024
+_LANDMARK_BYTES = 478 * 3 * 4
 _MAX_DEFLATE_RATIO = 1032  # the most deflate can shrink anything
 _CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -133,6 +138,10 @@ class ExportedAnalysis:
     algorithm_version: str
     result: Mapping[str, Any]
     created_at: datetime
+    landmarks: bytes | None = None
+    """The face's canonical-frame landmarks as stored: 478×3 little-endian float32 (5,736 bytes), or None."""
+    transform: tuple[float, ...] | None = None
+    """The six numbers of the photo-to-canonical similarity, row by row, or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,11 +463,42 @@ def _photo(entry: Mapping[str, Any], where: str) -> ExportedPhoto:
 
 
 def _analysis(entry: Mapping[str, Any], where: str) -> ExportedAnalysis:
+    landmarks, transform = _geometry(entry.get("geometry"), f"{where}.geometry")
     return ExportedAnalysis(
         algorithm_version=text_field(entry, "algorithm_version", where, MAX_ALGORITHM_VERSION_LENGTH),
         result=_result(mapping_field(entry.get("result"), f"{where}.result"), f"{where}.result"),
         created_at=moment_field(entry.get("created_at"), f"{where}.created_at", aware=True),
+        landmarks=landmarks,
+        transform=transform,
     )
+
+
+def _geometry(value: Any, where: str) -> tuple[bytes | None, tuple[float, ...] | None]:
+    """The optional stored geometry of an analysis (exports before it was added have none): ``landmarks``,
+    base64 of exactly 478×3 finite little-endian float32 numbers within ±10⁶, and ``transform``, six finite
+    numbers."""
+    if value is None:
+        return None, None
+    geometry = mapping_field(value, where)
+    if set(geometry) != {"landmarks", "transform"}:
+        raise FieldError(where, "it must hold exactly landmarks and transform")
+    encoded = geometry["landmarks"]
+    if not isinstance(encoded, str) or len(encoded) > 2 * _LANDMARK_BYTES:
+        raise FieldError(f"{where}.landmarks", "it must be base64 text of the landmarks")
+    try:
+        landmarks = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise FieldError(f"{where}.landmarks", "it is not valid base64") from None
+    points = np.frombuffer(landmarks, dtype="<f4") if len(landmarks) == _LANDMARK_BYTES else None
+    if points is None or not np.isfinite(points).all() or np.abs(points).max() > 1e6:
+        raise FieldError(f"{where}.landmarks", "it must be 478×3 finite numbers")
+    numbers = list_field(geometry["transform"], f"{where}.transform", 6)
+    if len(numbers) != 6:
+        raise FieldError(f"{where}.transform", "it must be six numbers")
+    for index, number in enumerate(numbers):
+        if isinstance(number, bool) or not isinstance(number, int | float) or not abs(number) < 1e300:
+            raise FieldError(f"{where}.transform[{index}]", f"it must be a finite number (got {number!r:.40})")
+    return landmarks, tuple(float(number) for number in numbers)
 
 
 def _result(result: Mapping[str, Any], where: str) -> Mapping[str, Any]:

@@ -8,6 +8,7 @@ import runs: it reads analysis results) and writes nothing unless all of it is r
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -132,7 +133,11 @@ class Archive(StoreCore):
                         select(_AnalysisRow).where(_AnalysisRow.photo_id == photo.id).order_by(_AnalysisRow.id)
                     ).all()
                     name = f"photos/session-{position:03d}/{index:02d}-{_safe_file_name(photo.filename)}"
-                    entries.append(_photo_document(photo, name, [_analysis_document(row) for row in analyses]))
+                    documents = [
+                        _analysis_document(row, geometry=index == len(analyses) - 1)
+                        for index, row in enumerate(analyses)
+                    ]
+                    entries.append(_photo_document(photo, name, documents))
                 exported.append(_session_document(session, entries))
             return {
                 "format": EXPORT_FORMAT,
@@ -205,6 +210,8 @@ class Archive(StoreCore):
                     photo_id=photo_id,
                     algorithm_version=analysis.algorithm_version,
                     created_at=analysis.created_at,
+                    landmarks=analysis.landmarks,
+                    transform=None if analysis.transform is None else list(analysis.transform),
                     **_split_result(analysis.result),
                 )
             )
@@ -253,9 +260,18 @@ def _photo_document(row: _PhotoRow, name: str, analyses: list[dict[str, Any]]) -
     }
 
 
-def _analysis_document(row: _AnalysisRow) -> dict[str, Any]:
+def _analysis_document(row: _AnalysisRow, *, geometry: bool) -> dict[str, Any]:
+    """One analysis; with ``geometry`` (the photo's latest analysis) also its face's stored landmarks (base64 of
+    the 478×3 little-endian float32 bytes) and transform, so an imported client's before/after, time-lapse and
+    report need no landmark search either."""
     result = row.details | {"metrics": row.metrics, "checks": row.checks}  # non-finite floats stay encoded
-    return {"algorithm_version": row.algorithm_version, "result": result, "created_at": row.created_at.isoformat()}
+    document = {"algorithm_version": row.algorithm_version, "result": result, "created_at": row.created_at.isoformat()}
+    if geometry and row.landmarks is not None and row.transform is not None:
+        document["geometry"] = {
+            "landmarks": base64.b64encode(row.landmarks).decode("ascii"),
+            "transform": list(row.transform),
+        }
+    return document
 
 
 def _safe_file_name(filename: str) -> str:
