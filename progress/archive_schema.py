@@ -62,6 +62,7 @@ from progress.record_fields import (
     MAX_NAME_LENGTH,
     MAX_NOTES_LENGTH,
     View,
+    checked_baseline_sessions,
     checked_day,
     checked_session_number,
 )
@@ -129,6 +130,7 @@ class ExportedClient:
     consent_marketing: bool
     created_at: datetime
     primary_metrics: tuple[str, ...]
+    baseline_sessions: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +402,10 @@ def _client(entry: Mapping[str, Any]) -> ExportedClient:
             "client.birth_year", f"it must be empty or a year from 1900 to this year (got {birth_year!r:.40})"
         )
     metrics = list_field(entry.get("primary_metrics", []), "client.primary_metrics", 5)
+    try:
+        baseline_sessions = checked_baseline_sessions(entry.get("baseline_sessions", 1))  # older exports: 1
+    except InvalidRecordError as error:
+        raise FieldError("client.baseline_sessions", str(error)) from None
     return ExportedClient(
         name=text_field(entry, "name", "client", MAX_NAME_LENGTH, required=True).strip(),
         birth_year=birth_year,
@@ -411,6 +417,7 @@ def _client(entry: Mapping[str, Any]) -> ExportedClient:
             text_field({"metric": name}, "metric", f"client.primary_metrics[{index}]", 200)
             for index, name in enumerate(metrics)
         ),
+        baseline_sessions=baseline_sessions,
     )
 
 

@@ -18,11 +18,13 @@ __all__ = [
     "EARLIEST_DAY",
     "LATEST_DAY",
     "MAX_ALGORITHM_VERSION_LENGTH",
+    "MAX_BASELINE_SESSIONS",
     "MAX_FILENAME_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_NOTES_LENGTH",
     "MAX_SESSION_NUMBER",
     "View",
+    "checked_baseline_sessions",
     "checked_bool",
     "checked_day",
     "checked_json_text",
@@ -48,6 +50,8 @@ MAX_ALGORITHM_VERSION_LENGTH: Final = 64
 MAX_NOTES_LENGTH: Final = 100_000
 """Characters in a free-text field (skin, treatment and capture notes, a reason for leaving a photo out)."""
 MAX_SESSION_NUMBER: Final = 100_000
+MAX_BASELINE_SESSIONS: Final = 20
+"""Sessions before the first treatment a client can have (a course is 6–12 sessions)."""
 """Highest session number (a course has tens of sessions; the column is a 32-bit integer)."""
 EARLIEST_DAY: Final = date(1900, 1, 1)
 """Earliest date a session, photo or record may carry."""
@@ -148,6 +152,21 @@ def checked_session_number(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SESSION_NUMBER:
         raise InvalidRecordError(
             f"A session number must be a whole number from 0 to {MAX_SESSION_NUMBER:,}, got {value!r:.40}."
+        )
+    return value
+
+
+def checked_baseline_sessions(value: Any) -> int:
+    """How many first sessions came before the first treatment: a whole number from 1 to
+    :data:`MAX_BASELINE_SESSIONS`.
+
+    Raises:
+        InvalidRecordError: Anything else (a ValueError too).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BASELINE_SESSIONS:
+        raise InvalidRecordError(
+            "The sessions before the first treatment must be a whole number from 1 to "
+            f"{MAX_BASELINE_SESSIONS}, got {value!r:.40}."
         )
     return value
 

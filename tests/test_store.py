@@ -193,7 +193,7 @@ def test_open_migrates_to_head_and_reopens(database_url: str, tmp_path: Path) ->
         assert reopened.list_clients() == []
     engine = sqlalchemy.create_engine(database_url)
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0003"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0004"
         assert compare_metadata(MigrationContext.configure(connection), _metadata) == []  # models == migrations
     engine.dispose()
 
@@ -220,11 +220,17 @@ def test_a_0001_database_upgrades_in_place_and_downgrades(database_url: str, tmp
 
     with Store(database_url, data_folder=tmp_path / "data") as upgraded:
         client = upgraded.client(7)
-        assert (client.name, client.birth_year, client.primary_metrics) == ("M-013", 1970, ())
+        assert (client.name, client.birth_year, client.primary_metrics, client.baseline_sessions) == (
+            "M-013",
+            1970,
+            (),
+            1,
+        )
         assert client.created_at == datetime(2024, 1, 5, 9, 30, tzinfo=UTC)
         assert [session.treatment_notes for session in upgraded.sessions(7)] == ["ST6"]  # no cascade on the way
         assert upgraded.setting("logo") is None and upgraded.setting_bytes("logo") is None
         assert upgraded.update_client(7, primary_metrics=[JAW]).primary_metrics == (JAW,)
+        assert upgraded.update_client(7, baseline_sessions=2).baseline_sessions == 2
         upgraded.set_setting("practice_name", "Clinique du Parc")
         with upgraded._writer.begin() as connection:  # the store's own connection: SQLite's foreign keys are on
             config = migrations_config(database_url)
@@ -328,6 +334,18 @@ def test_primary_metrics_are_chosen_from_the_catalogue_at_most_five(store: Store
     assert store.client(client.id).primary_metrics == tuple(five)
     assert [record.name for record in store.list_clients()] == ["N-014", "O-015"]
     assert store.update_client(client.id, primary_metrics=()).primary_metrics == ()
+
+
+def test_the_sessions_before_the_first_treatment_are_kept_checked_and_exported(store: Store) -> None:
+    client = store.create_client("B-1", baseline_sessions=3)
+    assert client.baseline_sessions == 3 and store.create_client("B-0").baseline_sessions == 1
+    for wrong in (0, 21, 2.5, True, "2"):
+        with pytest.raises(InvalidRecordError, match="before the first treatment"):
+            store.update_client(client.id, baseline_sessions=wrong)  # type: ignore[arg-type]
+    assert store.update_client(client.id, baseline_sessions=2).baseline_sessions == 2
+    exported = store.export_client(client.id)
+    store.delete_client(client.id)
+    assert store.import_client(exported).baseline_sessions == 2
 
 
 def test_settings_are_json_values_by_key_shared_by_instances(store: Store, tmp_path: Path) -> None:

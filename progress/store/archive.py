@@ -158,6 +158,7 @@ class Archive(StoreCore):
             consent_marketing=fields.consent_marketing,
             created_at=fields.created_at,
             primary_metrics=_imported_primary_metrics(list(fields.primary_metrics)),
+            baseline_sessions=fields.baseline_sessions,
         )
         transaction.add(client)
         transaction.flush()
@@ -231,6 +232,7 @@ def _client_document(row: _ClientRow) -> dict[str, Any]:
         "consent_marketing": row.consent_marketing,
         "created_at": row.created_at.isoformat(),
         "primary_metrics": list(row.primary_metrics),
+        "baseline_sessions": row.baseline_sessions,
     }
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, select
 
-from progress.record_fields import checked_bool, checked_day, checked_session_number
+from progress.record_fields import checked_baseline_sessions, checked_bool, checked_day, checked_session_number
 from progress.store.core import StoreCore
 from progress.store.records import (
     UNSET,
@@ -39,12 +39,14 @@ class ClientsAndSessions(StoreCore):
         consent_clinical: bool = False,
         consent_marketing: bool = False,
         primary_metrics: Sequence[str] = (),
+        baseline_sessions: int = 1,
     ) -> ClientRecord:
         """Add a client.
 
         Raises:
             InvalidRecordError: ``name`` is blank or over 200 characters, a text holds a NUL character,
-                ``birth_year`` is not a plausible year, or a consent is not True or False (a ValueError too).
+                ``birth_year`` is not a plausible year, a consent is not True or False, or ``baseline_sessions``
+                (sessions before the first treatment) is not a whole number from 1 to 20 (a ValueError too).
             ValueError: ``primary_metrics`` has more than five names, a name twice or a name not in the catalogue.
         """
         row = _ClientRow(
@@ -55,6 +57,7 @@ class ClientsAndSessions(StoreCore):
             consent_marketing=checked_bool(consent_marketing, "the consent to show photos"),
             created_at=_now(),
             primary_metrics=_checked_primary_metrics(primary_metrics),
+            baseline_sessions=checked_baseline_sessions(baseline_sessions),
         )
         with self._writing() as transaction:
             transaction.add(row)
@@ -70,6 +73,7 @@ class ClientsAndSessions(StoreCore):
         consent_clinical: bool | _Unset = UNSET,
         consent_marketing: bool | _Unset = UNSET,
         primary_metrics: Sequence[str] | _Unset = UNSET,
+        baseline_sessions: int | _Unset = UNSET,
     ) -> ClientRecord:
         """Change the given fields of a client (the others stay as they are).
 
@@ -78,6 +82,7 @@ class ClientsAndSessions(StoreCore):
             ValueError: As :meth:`create_client` (nothing is changed).
         """
         metrics = UNSET if primary_metrics is UNSET else _checked_primary_metrics(primary_metrics)
+        baseline = UNSET if baseline_sessions is UNSET else checked_baseline_sessions(baseline_sessions)
         with self._writing() as transaction:
             row = self._lock_client(transaction, client_id, exclusive=True)
             if name is not UNSET:
@@ -92,6 +97,8 @@ class ClientsAndSessions(StoreCore):
                 row.consent_marketing = checked_bool(consent_marketing, "the consent to show photos")
             if metrics is not UNSET:
                 row.primary_metrics = metrics
+            if baseline is not UNSET:
+                row.baseline_sessions = baseline
         return _client_record(row)
 
     def client(self, client_id: int) -> ClientRecord:

@@ -62,6 +62,8 @@ class ClientRecord:
         created_at: When the record was made (UTC).
         primary_metrics: Up to five metric names (:func:`progress.catalogue.catalogue`) the practitioner chose as
             this client's primary metrics, in their order (for :func:`progress.series.analyze_series`).
+        baseline_sessions: How many of the client's first sessions came before the first treatment (at least 1):
+            the baseline is their mean, and with two or more their scatter is the client's own day-to-day noise.
     """
 
     id: int
@@ -72,6 +74,7 @@ class ClientRecord:
     consent_marketing: bool
     created_at: datetime
     primary_metrics: tuple[str, ...] = ()
+    baseline_sessions: int = 1
 
 
 @dataclass(frozen=True, slots=True)

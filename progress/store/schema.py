@@ -83,6 +83,7 @@ class _ClientRow(_Base):
     consent_marketing: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(_UtcDateTime)
     primary_metrics: Mapped[list[str]] = mapped_column(_JSON, server_default="[]")  # revision 0002
+    baseline_sessions: Mapped[int] = mapped_column(Integer, server_default="1")  # revision 0004
 
 
 class _SessionRow(_Base):
@@ -184,6 +185,7 @@ def _client_record(row: _ClientRow) -> ClientRecord:
         consent_marketing=row.consent_marketing,
         created_at=row.created_at,
         primary_metrics=tuple(row.primary_metrics),
+        baseline_sessions=row.baseline_sessions,
     )
 
 
