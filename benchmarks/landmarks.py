@@ -1,14 +1,18 @@
 """Repeatability against time of the landmark measuring plans, on repeat frames of real sittings (issue 13).
 
-Usage: ``python benchmarks/landmarks.py [--frames N] [--clips all|NAME...]`` (run with the package importable).
+Usage: ``python benchmarks/landmarks.py [--frames N] [--clips all|NAME...] [--ignore CHECK...]`` (run with the
+package importable).
 Reads ``../shared/captures/repeat_sittings/*.mp4`` (real recordings; never copied into the project) and exits
 0 with a note when they are absent. From each clip N frames evenly spread over the sitting are taken; every
 frame goes through every plan (:class:`progress.landmarks.MeasuringPlan`), the plans' order rotated frame by
 frame, so load from other processes falls on all plans alike.
 
 A frame counts as *neutral* when, under every plan, its expression checks (``progress.quality.expression_checks``)
-pass and its pose checks (``pose_checks``) do not fail (within 10°; ``--strict``: pass, within 5°, which leaves
-too few frames: the clips were filmed from slightly above or beside). Printed per plan:
+all pass, as for a guided photo (the Capture screen's shutter fires only when every live check is green), and its
+pose checks (``pose_checks``) do not fail: within 10°, not 5°, because the clips were filmed from slightly above
+or beside (W015's pitch is 5–8° throughout), and ``--strict`` (pass, within 5°) leaves too few frames.
+``--ignore`` leaves the named checks out of that decision, to show what a gate changes (``--ignore
+expression_lips_apart expression_frown``: the figures before those gates). Printed per plan:
 
 - the time of ``FaceLandmarker.detect`` per frame (median over all frames) and its ratio to the legacy plan;
 - per clip, the median over the lift and width metrics (every ``lift.*`` and ``contour.*`` metric in IPD
@@ -18,7 +22,8 @@ too few frames: the clips were filmed from slightly above or beside). Printed pe
   the face's movement between frames, which no plan can remove;
 - the landmark spread across passes (``Face.spread_px`` in mm) over the neutral frames: median, 95th
   percentile and maximum — what the ``landmark_stability`` check's limit is set from;
-- the 95th percentile and maximum over neutral frames of the blendshapes the expression gates read.
+- the median, 95th percentile and maximum over neutral frames of every expression check's value (the gates'
+  scores, default plan).
 
 The script reports, it does not gate: it always exits 0.
 """
@@ -42,18 +47,6 @@ DEFAULT_CLIPS = (
     "EDTalk__uncrop_Obama",
 )
 """The clips with neutral frames (``../shared/captures/MANIFEST.md``: neutral share 0.36–0.50; the others 0–0.04)."""
-GATED_BLENDSHAPES = (
-    "mouthLeft",
-    "mouthRight",
-    "jawLeft",
-    "jawRight",
-    "mouthPucker",
-    "mouthFunnel",
-    "cheekPuff",
-    "jawOpen",
-    "mouthSmileLeft",
-    "mouthSmileRight",
-)
 MM_PER_IPD = 63.0
 LEGACY_NAME = "legacy 8 frames @0.5, mean"
 DEFAULT_NAME = "mirror refined + 2 frames @0.35, robust (default)"
@@ -96,7 +89,7 @@ def read_frames(path: Path, count: int) -> list[np.ndarray]:
 
 
 Row = dict[str, tuple[dict[str, float], float, bool, dict[str, float]]]
-"""Per plan: (metrics, landmark spread in mm, neutral?, blendshapes) of one frame."""
+"""Per plan: (metrics, landmark spread in mm, neutral?, expression checks' values by name) of one frame."""
 
 
 def measure_frame(
@@ -106,8 +99,10 @@ def measure_frame(
     order: list[str],
     strict: bool,
     times: dict[str, list[float]],
+    ignore: frozenset[str] = frozenset(),
 ) -> Row | None:
-    """One frame through every plan in ``order``; each plan's detect time appended to ``times``."""
+    """One frame through every plan in ``order``; each plan's detect time appended to ``times``; checks named in
+    ``ignore`` are left out of the neutral decision."""
     from progress.align import align_face, head_pose
     from progress.contour import contour_metrics
     from progress.quality import Status, expression_checks, pose_checks
@@ -119,12 +114,14 @@ def measure_frame(
         times[name].append(time.perf_counter() - start)
         if face is None:
             return None
-        pose = pose_checks(head_pose(face.landmarks))
-        neutral = all(c.status is Status.PASS for c in expression_checks(face.blendshapes)) and all(
+        pose = [c for c in pose_checks(head_pose(face.landmarks)) if c.name not in ignore]
+        expression = [c for c in expression_checks(face.blendshapes) if c.name not in ignore]
+        neutral = all(c.status is Status.PASS for c in expression) and all(
             c.status is Status.PASS or (c.status is Status.WARN and not strict) for c in pose
         )
         metrics = contour_metrics(align_face(frame, face.landmarks).landmarks)
-        row[name] = (metrics, face.spread_px / face.inter_pupillary_distance_px * MM_PER_IPD, neutral, face.blendshapes)
+        scores = {c.name: c.value for c in expression}
+        row[name] = (metrics, face.spread_px / face.inter_pupillary_distance_px * MM_PER_IPD, neutral, scores)
     return row
 
 
@@ -142,7 +139,7 @@ def reframed_sd(
     copies = []
     for rotation, scale, (dx, dy) in REFRAMINGS:
         matrix = cv2.getRotationMatrix2D((width / 2, height / 2), rotation, scale)
-        matrix[:, 2] += (dx, dy)
+        matrix[:, 2] += np.array([dx, dy])
         copies.append(
             cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         )
@@ -165,7 +162,9 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=100, help="frames per clip (default 100)")
     parser.add_argument("--strict", action="store_true", help="neutral frames must pass the pose checks too")
     parser.add_argument("--clips", nargs="*", default=list(DEFAULT_CLIPS), help="clip names, or 'all'")
+    parser.add_argument("--ignore", nargs="*", default=[], help="checks left out of the neutral decision")
     arguments = parser.parse_args()
+    ignore = frozenset(arguments.ignore)
     if not SITTINGS.is_dir():
         print(f"No repeat sittings at {SITTINGS}: nothing to measure.")
         return 0
@@ -178,21 +177,23 @@ def main() -> int:
     times: dict[str, list[float]] = {name: [] for name in compared}
     sd_by_clip: dict[str, dict[str, float]] = {name: {} for name in compared}
     spreads: dict[str, list[float]] = {name: [] for name in compared}
-    scores: dict[str, list[float]] = {name: [] for name in GATED_BLENDSHAPES}
+    scores: dict[str, list[float]] = {}
     reframed: dict[str, list[float]] = {name: [] for name in compared}
     with FaceLandmarker() as landmarker:
         for clip in names:
             frames = read_frames(SITTINGS / f"{clip}.mp4", arguments.frames)
             landmarker.detect(frames[0])  # warm-up
             rows = [
-                measure_frame(landmarker, frame, compared, _rotated(list(compared), number), arguments.strict, times)
+                measure_frame(
+                    landmarker, frame, compared, _rotated(list(compared), number), arguments.strict, times, ignore
+                )
                 for number, frame in enumerate(frames)
             ]
             neutral_rows = [row for row in rows if row is not None and all(entry[2] for entry in row.values())]
             print(f"{clip}: {len(frames)} frames, {len(neutral_rows)} neutral under every plan", flush=True)
             for row in neutral_rows:
-                for blendshape in GATED_BLENDSHAPES:
-                    scores[blendshape].append(row[DEFAULT_NAME][3].get(blendshape, 0.0))
+                for check, value in row[DEFAULT_NAME][3].items():
+                    scores.setdefault(check, []).append(value)
             picks = [frames[i] for i, row in enumerate(rows) if row is not None and all(e[2] for e in row.values())]
             for frame in picks[:: max(1, len(picks) // 4)][:4]:
                 sds = reframed_sd(landmarker, frame, compared, lengths, times)
@@ -201,11 +202,11 @@ def main() -> int:
             if len(neutral_rows) < 3:
                 continue
             for name in compared:
-                sds = [
+                metric_sds = [
                     float(np.std([row[name][0][metric] for row in neutral_rows], ddof=1)) * MM_PER_IPD
                     for metric in lengths
                 ]
-                sd_by_clip[name][clip] = statistics.median(sds)
+                sd_by_clip[name][clip] = statistics.median(metric_sds)
                 spreads[name] += [row[name][1] for row in neutral_rows]
     report(compared, names, times, sd_by_clip, spreads, scores)
     print("\nmedian SD of lift & width metrics across reframed copies of neutral frames, mm:")
@@ -243,10 +244,9 @@ def report(
             f"{per_clip}  ({overall:.3f})   {np.median(spread):.2f} / {np.percentile(spread, 95):.2f} / "
             f"{spread.max():.2f}"
         )
-    print("\nblendshapes over neutral frames (default plan): p95 / max")
-    for blendshape, values in scores.items():
-        if values:
-            print(f"  {blendshape:16} {np.percentile(values, 95):.3f} / {max(values):.3f}")
+    print("\nexpression checks' values over neutral frames (default plan): median / p95 / max")
+    for check, values in scores.items():
+        print(f"  {check:26} {np.median(values):.3f} / {np.percentile(values, 95):.3f} / {max(values):.3f}")
 
 
 if __name__ == "__main__":

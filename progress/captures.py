@@ -39,6 +39,11 @@ POSE_EXPRESSION_CHECKS = (
     "expression_brows_raised",
     "expression_squint",
     "eyes_open",
+    "expression_mouth_sideways",
+    "expression_pucker",
+    "expression_cheek_puff",
+    "expression_lips_apart",
+    "expression_frown",
 )
 """A frame counts as a repeat photo only when none of these fails (a talking face: the mouth moves)."""
 _PIPELINE = ("analysis", "align", "chart", "colour", "contour", "ingest", "landmarks", "quality", "regions", "skin")

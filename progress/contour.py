@@ -124,7 +124,7 @@ _OVAL = np.array(FACE_OVAL, dtype=np.intp)
 _POSE = ("face_size", "head_yaw", "head_pitch", "landmark_stability")
 """Every landmark metric needs a frontal, large enough face whose landmarks held still across the passes."""
 _DISTANCE = ("camera_distance_change",)
-_MOUTH_SHAPE = ("expression_mouth_sideways", "expression_pucker", "expression_cheek_puff")
+_MOUTH_SHAPE = ("expression_mouth_sideways", "expression_pucker", "expression_cheek_puff", "expression_lips_apart")
 """A mouth pulled sideways, pursed lips and puffed cheeks move the lower face's landmarks (issue 13: a sideways
 mouth moved them 8.6 mm out of symmetry)."""
 _LOWER_FACE_EXPRESSION = ("expression_jaw_open", "expression_smile", *_MOUTH_SHAPE)
@@ -178,10 +178,11 @@ def _specs() -> tuple[MetricSpec, ...]:
                 "expression_brows_raised",
                 "expression_squint",
                 "eyes_open",
+                "expression_frown",
                 *_MOUTH_SHAPE,
             ),
         ),
-        ("brow", "brow contour pairs", ("expression_brows_raised", "expression_squint")),
+        ("brow", "brow contour pairs", ("expression_brows_raised", "expression_squint", "expression_frown")),
         ("eye", "lid, canthus and iris pairs", ("eyes_open", "expression_squint", "expression_smile")),
         ("cheek", "cheek and malar pairs", ("expression_smile", "expression_squint", *_MOUTH_SHAPE)),
         ("mouth", "lip pairs", ("expression_smile", "expression_jaw_open", *_MOUTH_SHAPE)),
@@ -256,7 +257,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             "brow_height",
             "IPD",
             Better.HIGHER,
-            (*_POSE, *_DISTANCE, "expression_brows_raised", "expression_squint"),
+            (*_POSE, *_DISTANCE, "expression_brows_raised", "expression_squint", "expression_frown"),
             "height of the upper brow contour above the iris centre, at the pupil's x, / IPD",
             (*_GAZE, "camera distance (perspective: 3 % from 1 m to 50 cm)"),
         ),
@@ -265,7 +266,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             "brow_tail_height",
             "IPD",
             Better.HIGHER,
-            (*_POSE, "expression_brows_raised", "expression_squint"),
+            (*_POSE, "expression_brows_raised", "expression_squint", "expression_frown"),
             "height of the brow tail 70/300 above the lateral canthus 33/263, / IPD",
             (),
         ),

@@ -92,6 +92,8 @@ EXPRESSION_CHECKS = {
     "mouth_sideways": "expression_mouth_sideways",
     "pucker": "expression_pucker",
     "cheek_puff": "expression_cheek_puff",
+    "lips_apart": "expression_lips_apart",
+    "frown": "expression_frown",
 }
 """Live measure → the server's check (:func:`progress.quality.expression_checks`) it reproduces."""
 
@@ -169,6 +171,8 @@ def component_settings(
             "mouth_sideways": quality.MOUTH_SIDEWAYS[0],
             "pucker": quality.MOUTH_PUCKER[0],
             "cheek_puff": quality.CHEEK_PUFF[0],
+            "lips_apart": quality.LIPS_APART[0],
+            "frown": quality.FROWN[0],
             "sharpness": quality.SHARPNESS[0],
             "clipped_highlights": quality.CLIPPED_HIGHLIGHTS[0],
             "crushed_shadows": quality.CRUSHED_SHADOWS[0],
@@ -393,6 +397,12 @@ _BLENDSHAPE_NAMES = (
     "mouthPucker",
     "mouthFunnel",
     "cheekPuff",
+    "mouthUpperUpLeft",
+    "mouthUpperUpRight",
+    "mouthLowerDownLeft",
+    "mouthLowerDownRight",
+    "browDownLeft",
+    "browDownRight",
 )
 """The blendshapes the expression checks read (the known cases set each of them)."""
 

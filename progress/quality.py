@@ -54,7 +54,11 @@ SQUINT = (0.60, 0.80)
 EYES_CLOSED = (0.35, 0.60)
 """Blendshape scores. The published gates (smile 0.15, brows 0.15, blink/squint 0.3, jawOpen 0.05) loosened
 where neutral, frontal development photos already exceed them (jawOpen up to 0.11, browInnerUp up to 0.3,
-eyeSquint up to 0.58 at rest; smiling faces score 0.6–0.98 on smile)."""
+eyeSquint up to 0.58 at rest; smiling faces score 0.6–0.98 on smile). Eye closure moves the lift metrics most of
+all (per +0.1 of eyeBlink: palpebral fissure −1.2 to −1.7 mm, brow height +0.6 to +1.4 mm, as the lid covers the
+iris centre the heights are measured from; r 0.65–0.98 in four real sittings, ``benchmarks/expression.py``), yet
+EYES_CLOSED stays at 0.35: open, relaxed eyes of one sitting (TPSMM) score 0.29 in the median and 0.33 at the
+75th percentile, so a tighter absolute limit would refuse them."""
 MOUTH_SIDEWAYS = (0.15, 0.35)
 """max(mouthLeft, mouthRight, jawLeft, jawRight). A mouth pulled sideways (mouthLeft ≈ 0.8) passed every other
 check and moved the landmarks 8.6 mm out of symmetry (0.7 mm at rest; issue 13). Neutral faces score at most
@@ -65,6 +69,18 @@ real sittings score up to 0.37 (p95 0.33; ``benchmarks/landmarks.py``): limit = 
 speaking scores 0.6–0.8."""
 CHEEK_PUFF = (0.15, 0.35)
 """cheekPuff: air in the cheeks widens the lower face and lifts the cheek points. At rest at most 0.001."""
+LIPS_APART = (0.15, 0.35)
+"""max(mouthUpperUpLeft/Right, mouthLowerDownLeft/Right): the upper lip raised or the lower lip drawn down, teeth
+showing (speech, a sneer, a smile the smile score misses). Per +0.1 of score the mouth corners rise 0.4–1.2 mm
+(r 0.5–0.7 in each of four real sittings), the cheek apex and malar points 0.4–0.5 mm (three of them) and the
+lower-face widths shrink 0.3 mm (two). Neutral frames of relaxed sittings score at most 0.06 (p95 0.05: W015 at
+most 0.026, Obama 0.059; ``benchmarks/expression.py``; resting development photos ≤ 0.06): limit = that plus
+0.09. Teeth showing in speech or a smile score 0.3–0.8."""
+FROWN = (0.60, 0.80)
+"""mean(browDownLeft, browDownRight): frowning lowers the brows, 0.4 mm of brow height and 0.3 mm of brow tail per
++0.1 of score (the "disgusted" sitting M003, r ≈ −0.4; ``benchmarks/expression.py``). Relaxed faces with low,
+heavy brows already score high: neutral frames score at most 0.49 (p95 0.44; Obama's at most 0.45, M003's 0.49,
+the women's ≤ 0.03), development photos of men at rest 0.36–0.48: limit = that plus 0.11."""
 LANDMARK_SPREAD_MM = (0.75, 1.5)
 """Landmark stability: RMS spread of the measuring passes' landmarks about their combined position, in mm
 (inter-pupillary distance taken as 63 mm). Over 58 neutral frames of four real sittings: median 0.40, 95th
@@ -225,7 +241,8 @@ def expression_checks(blendshapes: Mapping[str, float]) -> list[Check]:
 
     Returns:
         expression_smile, expression_jaw_open, expression_brows_raised, expression_squint, eyes_open,
-        expression_mouth_sideways, expression_pucker and expression_cheek_puff, in that order.
+        expression_mouth_sideways, expression_pucker, expression_cheek_puff, expression_lips_apart and
+        expression_frown, in that order.
     """
     return [
         _graded(
@@ -283,6 +300,21 @@ def expression_checks(blendshapes: Mapping[str, float]) -> list[Check]:
             CHEEK_PUFF,
             "score",
             "Ask the client to breathe out and relax the cheeks: they are puffed.",
+        ),
+        _graded(
+            "expression_lips_apart",
+            _max(blendshapes, "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight"),
+            LIPS_APART,
+            "score",
+            "Ask the client to close the lips gently and let them rest: the teeth are showing (upper lip raised or "
+            "lower lip drawn down).",
+        ),
+        _graded(
+            "expression_frown",
+            _mean(blendshapes, "browDownLeft", "browDownRight"),
+            FROWN,
+            "score",
+            "Ask the client to relax the brows and the space between them: they are frowning.",
         ),
     ]
 

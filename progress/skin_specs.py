@@ -217,13 +217,25 @@ def _specs() -> tuple[MetricSpec, ...]:
 
 _EXPRESSION_CHECKS = {
     "forehead": ("expression_brows_raised",),
-    "glabella": ("expression_brows_raised",),
+    "glabella": ("expression_brows_raised", "expression_frown"),
     "crows_feet_left": ("expression_squint", "expression_smile"),
     "crows_feet_right": ("expression_squint", "expression_smile"),
     "undereye_left": ("expression_squint", "expression_smile"),
     "undereye_right": ("expression_squint", "expression_smile"),
-    "nasolabial_left": ("expression_smile", "expression_mouth_sideways", "expression_pucker", "expression_cheek_puff"),
-    "nasolabial_right": ("expression_smile", "expression_mouth_sideways", "expression_pucker", "expression_cheek_puff"),
+    "nasolabial_left": (
+        "expression_smile",
+        "expression_mouth_sideways",
+        "expression_pucker",
+        "expression_cheek_puff",
+        "expression_lips_apart",
+    ),
+    "nasolabial_right": (
+        "expression_smile",
+        "expression_mouth_sideways",
+        "expression_pucker",
+        "expression_cheek_puff",
+        "expression_lips_apart",
+    ),
 }
 """The expressions that make or hide each region's lines: raised brows crease the forehead, a smile or squint
 bunches the skin around the eyes and deepens the nasolabial fold."""

@@ -41,6 +41,9 @@ _CHECK_WORDS = {
     "eyes_open": "the eyes were not fully open", "lighting_change": "the light changed between sessions",
     "light_direction_change": "the light came from a different direction",
     "camera_distance_change": "the camera distance changed", "faces_in_photo": "more than one face was in the photo",
+    "expression_mouth_sideways": "the mouth was pulled to one side", "expression_pucker": "the lips were pursed",
+    "expression_cheek_puff": "the cheeks were puffed", "expression_lips_apart": "the teeth were showing",
+    "expression_frown": "the client was frowning",
 }  # fmt: skip
 _FRACTIONS = (
     (95.0, "practically all of it"),

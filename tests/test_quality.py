@@ -9,7 +9,7 @@ from helpers import encode, scale_exposure
 
 from progress import FaceLandmarker, PhotoResult, Status, analyze_photo
 from progress.align import HeadPose
-from progress.quality import photo_checks
+from progress.quality import FROWN, LIPS_APART, expression_checks, photo_checks
 from progress.regions import ROI_POLYGONS
 
 NEUTRAL = {
@@ -45,8 +45,12 @@ def good(client_photo: np.ndarray, landmarker: FaceLandmarker) -> PhotoResult:
 
 def test_the_good_photo_passes_all_but_what_the_astronaut_really_does(good: PhotoResult) -> None:
     not_passing = {c.name: c.status for c in good.checks if c.status is not Status.PASS}
-    # She smiles broadly and looks slightly down at the camera: those two are true of the photo.
-    assert not_passing == {"expression_smile": Status.FAIL, "head_pitch": Status.WARN}
+    # She smiles broadly, teeth showing, and looks slightly down at the camera: all true of the photo.
+    assert not_passing == {
+        "expression_smile": Status.FAIL,
+        "expression_lips_apart": Status.FAIL,
+        "head_pitch": Status.WARN,
+    }
     assert all(c.fix == "" for c in good.checks if c.status is Status.PASS)
     assert all(c.fix for c in good.checks if c.status is not Status.PASS)
 
@@ -98,6 +102,9 @@ def test_head_turn_and_tilt_are_graded_with_the_way_to_fix_them(
         ({"mouthPucker": 0.9}, "expression_pucker"),
         ({"mouthFunnel": 0.8}, "expression_pucker"),
         ({"cheekPuff": 0.6}, "expression_cheek_puff"),
+        ({"mouthUpperUpLeft": 0.6}, "expression_lips_apart"),  # a sneer: the upper lip raised on one side
+        ({"mouthLowerDownRight": 0.5}, "expression_lips_apart"),
+        ({"browDownLeft": 0.9, "browDownRight": 0.9}, "expression_frown"),
     ],
 )
 def test_each_expression_fails_only_its_own_check(good: PhotoResult, scores: dict[str, float], failing: str) -> None:
@@ -113,6 +120,66 @@ def test_each_expression_fails_only_its_own_check(good: PhotoResult, scores: dic
     expression = {c.name: c.status for c in checks if c.name.startswith(("expression", "eyes"))}
     assert expression.pop(failing) is Status.FAIL
     assert set(expression.values()) == {Status.PASS}
+
+
+@pytest.mark.parametrize(
+    ("scores", "value", "status"),
+    [
+        ({"mouthUpperUpLeft": 0.15}, 0.15, Status.PASS),  # at the pass limit: passes
+        ({"mouthUpperUpRight": 0.14, "mouthLowerDownLeft": 0.06}, 0.14, Status.PASS),  # the largest of the four
+        ({"mouthLowerDownLeft": 0.16}, 0.16, Status.WARN),
+        ({"mouthLowerDownRight": 0.35, "mouthUpperUpLeft": 0.2}, 0.35, Status.WARN),  # at the fail limit: warns
+        ({"mouthUpperUpRight": 0.36}, 0.36, Status.FAIL),
+        ({"mouthUpperUpLeft": 0.8, "mouthUpperUpRight": 0.7}, 0.8, Status.FAIL),  # teeth showing in a smile
+    ],
+)
+def test_lips_apart_is_the_largest_lip_score_graded_at_its_limits(
+    scores: dict[str, float], value: float, status: Status
+) -> None:
+    assert LIPS_APART == (0.15, 0.35)
+    check = next(c for c in expression_checks(scores) if c.name == "expression_lips_apart")
+    assert (check.status, check.limit) == (status, 0.15)
+    assert check.value == pytest.approx(value)
+    assert ("close the lips gently" in check.fix) == (status is not Status.PASS)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "status"),
+    [
+        (0.58, 0.62, Status.PASS),  # mean 0.60: at the pass limit
+        (1.0, 0.0, Status.PASS),  # mean 0.5: the gate reads both brows together
+        (0.45, 0.45, Status.PASS),  # heavy brows at rest score up to 0.48
+        (0.6, 0.64, Status.WARN),  # mean 0.62
+        (0.8, 0.8, Status.WARN),  # at the fail limit
+        (0.8, 0.84, Status.FAIL),  # mean 0.82
+    ],
+)
+def test_a_frown_is_the_mean_brow_lowering_graded_at_its_limits(left: float, right: float, status: Status) -> None:
+    assert FROWN == (0.60, 0.80)
+    check = next(
+        c for c in expression_checks({"browDownLeft": left, "browDownRight": right}) if c.name == "expression_frown"
+    )
+    assert (check.status, check.limit) == (status, 0.6)
+    assert check.value == pytest.approx((left + right) / 2)
+    assert ("frowning" in check.fix) == (status is not Status.PASS)
+
+
+def test_a_relaxed_face_passes_every_expression_check() -> None:
+    # The median scores of the neutral frames of a real sitting (W015, benchmarks/expression.py): every gate passes.
+    relaxed = {
+        "jawOpen": 0.003,
+        "browInnerUp": 0.35,
+        "eyeSquintLeft": 0.2,
+        "eyeSquintRight": 0.2,
+        "eyeBlinkLeft": 0.06,
+        "eyeBlinkRight": 0.06,
+        "mouthPucker": 0.12,
+        "mouthUpperUpLeft": 0.001,
+        "mouthLowerDownRight": 0.001,
+        "browDownLeft": 0.002,
+        "browDownRight": 0.002,
+    }
+    assert {c.status for c in expression_checks(relaxed)} == {Status.PASS}
 
 
 @pytest.mark.parametrize(("sigma_mm", "expected"), [(1.0, Status.WARN), (2.0, Status.FAIL)])

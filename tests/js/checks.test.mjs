@@ -87,6 +87,12 @@ test("expression measures follow progress.quality", () => {
   assert.ok(Math.abs(m.brows_raised - 0.4) < 1e-12);
   assert.equal(m.eyes_closed, 0.7);
   assert.equal(m.jaw_open, 0);
+  const lips = expressionMeasures({ mouthUpperUpLeft: 0.1, mouthUpperUpRight: 0.3, mouthLowerDownLeft: 0.2,
+    browDownLeft: 0.5, browDownRight: 0.7 });
+  assert.equal(lips.lips_apart, 0.3);
+  assert.ok(Math.abs(lips.frown - 0.6) < 1e-12);
+  assert.equal(passes("lips_apart", lips.lips_apart, settings.thresholds), false);
+  assert.equal(passes("frown", lips.frown, settings.thresholds), true);
 });
 
 test("image measures: exposure fractions and a sharp pattern beats its blurred self", () => {

@@ -115,6 +115,8 @@ function mean(scores, ...names) {
   return names.reduce((sum, name) => sum + (scores[name] ?? 0), 0) / names.length;
 }
 
+const LIPS_APART = ["mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight"];
+
 /** Expression measures from MediaPipe's 52 blendshapes, computed as progress.quality.photo_checks does. */
 export function expressionMeasures(scores) {
   return {
@@ -126,6 +128,8 @@ export function expressionMeasures(scores) {
     mouth_sideways: Math.max(...["mouthLeft", "mouthRight", "jawLeft", "jawRight"].map((name) => scores[name] ?? 0)),
     pucker: Math.max(scores.mouthPucker ?? 0, scores.mouthFunnel ?? 0),
     cheek_puff: scores.cheekPuff ?? 0,
+    lips_apart: Math.max(...LIPS_APART.map((name) => scores[name] ?? 0)),
+    frown: mean(scores, "browDownLeft", "browDownRight"),
   };
 }
 
@@ -162,6 +166,8 @@ export function instruction(name, value, context = {}) {
     case "mouth_sideways": return "Relax your mouth and jaw: keep them centred";
     case "pucker": return "Relax your lips";
     case "cheek_puff": return "Relax your cheeks";
+    case "lips_apart": return "Close your lips gently";
+    case "frown": return "Relax your brows: no frown";
     case "sharpness": return "Hold still: the picture is blurred";
     case "skin_highlight_luma": return "Too dark: more light on the face";
     case "clipped_highlights": return "Too bright on the face: soften the light";
@@ -174,7 +180,8 @@ export const LABELS = {
   face: "Face", head_yaw: "Head turn", head_pitch: "Chin", head_roll: "Head tilt", distance_change: "Distance",
   face_size_px: "Face size", face_centre: "Framing", smile: "Mouth", jaw_open: "Mouth closed",
   brows_raised: "Forehead", squint: "Eyes relaxed", eyes_closed: "Eyes open", mouth_sideways: "Mouth centred",
-  pucker: "Lips relaxed", cheek_puff: "Cheeks relaxed", sharpness: "Sharpness",
+  pucker: "Lips relaxed", cheek_puff: "Cheeks relaxed", lips_apart: "Lips together", frown: "Brows relaxed",
+  sharpness: "Sharpness",
   skin_highlight_luma: "Exposure", clipped_highlights: "Highlights", crushed_shadows: "Shadows",
 };
 
