@@ -389,7 +389,7 @@ class FaceLandmarker:
             mirrored: Run on the image mirrored left-right.
         """
         height, width = image.shape[:2]
-        rgb = np.ascontiguousarray(image[:, ::-1] if mirrored else image)
+        rgb = cv2.flip(image, 1) if mirrored else np.ascontiguousarray(image)  # numpy's [:, ::-1] copy is 10× slower
         if mirrored:
             to_photo = to_photo @ np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
         with self._lock:
@@ -561,10 +561,16 @@ def _warp_bilinear(image: np.ndarray, transform: np.ndarray, size: tuple[int, in
     columns = np.arange(width, dtype=np.float64)[None, :]
     rows = np.arange(height, dtype=np.float64)[:, None]
     limit = 32 * 30000  # cv2.remap's integer map is int16
-    x = np.rint(32 * (inverse[0, 0] * columns + inverse[0, 1] * rows + inverse[0, 2])).clip(-limit, limit)
-    y = np.rint(32 * (inverse[1, 0] * columns + inverse[1, 1] * rows + inverse[1, 2])).clip(-limit, limit)
-    fixed_x, fixed_y = x.astype(np.int32), y.astype(np.int32)
-    whole = np.dstack([fixed_x >> 5, fixed_y >> 5]).astype(np.int16)
+    whole = np.empty((height, width, 2), np.int16)
+    fixed = []
+    for axis in (0, 1):  # in place, in the order rint(32 · (a·column + b·row + c)) of the formula
+        position = inverse[axis, 0] * columns + inverse[axis, 1] * rows
+        position += inverse[axis, 2]
+        position *= 32
+        np.clip(np.rint(position, out=position), -limit, limit, out=position)
+        fixed.append(position.astype(np.int32))
+        np.right_shift(fixed[axis], 5, out=whole[..., axis], casting="unsafe")
+    fixed_x, fixed_y = fixed
     fraction = ((fixed_y & 31) * 32 + (fixed_x & 31)).astype(np.uint16)
     warped: np.ndarray = cv2.remap(image, whole, fraction, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     return warped

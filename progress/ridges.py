@@ -65,23 +65,25 @@ def _without_corners(on: np.ndarray) -> np.ndarray:
 
     Pixels are removed a quarter at a time, (row mod 2, column mod 2) at once: no two of them are neighbours,
     so removing them together cannot disconnect the skeleton."""
-    on = on.copy()
-    height, width = on.shape
+    padded = np.pad(on, 1)
+    rows, columns = np.nonzero(padded)  # the skeleton's pixels (few, in a large box): codes are computed there only
+    parity = (rows - 1) % 2, (columns - 1) % 2
+    alive = np.ones(len(rows), bool)
     changed = True
     while changed:
         changed = False
         for start_row, start_column in ((0, 0), (0, 1), (1, 0), (1, 1)):
-            padded = np.pad(on, 1)
-            code = np.zeros((height, width), np.intp)
+            quarter = np.flatnonzero(alive & (parity[0] == start_row) & (parity[1] == start_column))
+            at_rows, at_columns = rows[quarter], columns[quarter]
+            code = np.zeros(len(quarter), np.uint8)
             for k, (dr, dc) in enumerate(_RING):
-                code |= padded[1 + dr : 1 + dr + height, 1 + dc : 1 + dc + width].astype(np.intp) << k
-            remove = on & _CORNER[code]
-            remove[start_row ^ 1 :: 2, :] = False
-            remove[:, start_column ^ 1 :: 2] = False
+                code |= padded[at_rows + dr, at_columns + dc].astype(np.uint8) << k
+            remove = _CORNER[code]
             if remove.any():
-                on[remove] = False
+                padded[at_rows[remove], at_columns[remove]] = False
+                alive[quarter[remove]] = False
                 changed = True
-    return on
+    return padded[1:-1, 1:-1]
 
 
 def frangi(
@@ -114,13 +116,14 @@ def frangi(
     """
     best = np.zeros(len(rows), np.float32)
     hessian = np.zeros((3, len(rows)), np.float32)
+    at = np.asarray(rows, dtype=np.intp) * image.shape[1] + columns  # flat indices: one gather per derivative
     for sigma_mm in sigmas_mm:
         sigma = sigma_mm * pixels_per_mm
         smooth = cv2.GaussianBlur(image, (0, 0), sigma)
         # 3×3 Sobel derivatives carry a factor 4 (the [1, 2, 1] smoothing, or two central differences)
         scale = np.float32(sigma**2 / 4.0)
         hxx, hyy, hxy = (
-            cv2.Sobel(smooth, cv2.CV_32F, dx, dy, ksize=3)[rows, columns] * scale for dx, dy in ((2, 0), (0, 2), (1, 1))
+            cv2.Sobel(smooth, cv2.CV_32F, dx, dy, ksize=3).take(at) * scale for dx, dy in ((2, 0), (0, 2), (1, 1))
         )
         half_trace, root = (hxx + hyy) * 0.5, np.sqrt(((hxx - hyy) * 0.5) ** 2 + hxy**2)
         large, small = half_trace + root, half_trace - root  # large ≥ small; for a dark ridge λ₂ = large > 0
@@ -132,9 +135,9 @@ def frangi(
         )
         value = np.where(ridge, value, 0).astype(np.float32)
         better = value > best
-        best[better] = value[better]
+        np.copyto(best, value, where=better)
         for stored, current in zip(hessian, (hxx, hyy, hxy), strict=True):
-            stored[better] = current[better]
+            np.copyto(stored, current, where=better)
     hxx, hyy, hxy = hessian
     # λ₂'s eigenvector (across the ridge) is at ½·atan2(2hxy, hxx − hyy); the ridge runs perpendicular to it
     direction = 0.5 * np.arctan2(2 * hxy, hxx - hyy) + np.float32(np.pi / 2)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from progress.align import CANONICAL_INTER_PUPILLARY_PX
-from progress.colour import delta_e_2000, individual_typology_angle, srgb_to_lab, srgb_to_linear
+from progress.colour import delta_e_2000, individual_typology_angle, srgb_to_linear
 from progress.regions import FACE_OVAL, LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, ROI_POLYGONS
 from progress.ridges import frangi, skeleton_length_px
 
@@ -114,6 +115,29 @@ def region_masks(landmarks: np.ndarray, shape: tuple[int, int]) -> dict[str, np.
     Returns:
         Region name → bool (height, width) mask.
     """
+    masks = {name: np.zeros(shape, bool) for name in _POLYGONS}
+    for name, region in _regions(landmarks, shape).items():
+        masks[name][region.box] = region.mask
+    return masks
+
+
+class _Region(NamedTuple):
+    """A region's pixels in an image: ``mask`` (bool, of the box's shape) within ``box`` (row and column slices).
+
+    Every pixel of the region is in the box, so ``values[box][mask]`` lists the same pixels in the same order as
+    a whole-image mask would: the statistics are the same, computed on the box only.
+    """
+
+    box: tuple[slice, slice]
+    mask: np.ndarray
+
+    def of(self, values: np.ndarray) -> np.ndarray:
+        """The region's pixels of ``values`` (H, W, ...), in row-major order: (N, ...)."""
+        return np.asarray(values[self.box][self.mask])
+
+
+def _regions(landmarks: np.ndarray, shape: tuple[int, int]) -> dict[str, _Region]:
+    """:func:`region_masks` as :class:`_Region` boxes (regions whose polygon misses the image left out)."""
     points = np.round(np.asarray(landmarks)[:, :2]).astype(np.int32)
     features = np.zeros(shape, np.uint8)
     for feature in (RIGHT_EYE, LEFT_EYE, RIGHT_BROW, LEFT_BROW, OUTER_LIPS):
@@ -121,9 +145,8 @@ def region_masks(landmarks: np.ndarray, shape: tuple[int, int]) -> dict[str, np.
     cv2.fillConvexPoly(features, cv2.convexHull(points[list(_NOSE)]), 1)
     kept = 1 - np.asarray(cv2.dilate(features, _disc(_EXCLUSION_GROWTH_MM)), dtype=np.uint8)
     erosion = _disc(_EROSION_MM)
-    masks = {}
+    regions = {}
     for name, polygon in _POLYGONS.items():
-        masks[name] = np.zeros(shape, bool)
         corners = points[list(polygon)]
         x0, y0 = np.maximum(corners.min(axis=0) - 1, 0)
         x1, y1 = np.minimum(corners.max(axis=0) + 2, (shape[1], shape[0]))
@@ -131,8 +154,9 @@ def region_masks(landmarks: np.ndarray, shape: tuple[int, int]) -> dict[str, np.
             continue
         region = np.zeros((y1 - y0, x1 - x0), np.uint8)  # work in the polygon's box only
         cv2.fillPoly(region, [corners - (x0, y0)], 1)
-        masks[name][y0:y1, x0:x1] = cv2.erode(region & kept[y0:y1, x0:x1], erosion).astype(bool)
-    return masks
+        box = np.s_[y0:y1, x0:x1]
+        regions[name] = _Region(box, cv2.erode(region & kept[box], erosion).astype(bool))
+    return regions
 
 
 def skin_reference(image: np.ndarray, landmarks: np.ndarray) -> SkinReference:
@@ -183,14 +207,15 @@ class _Face:
 
     Structure (texture, spots, lines) is measured at full resolution (4.76 px/mm) on ``luminance`` and
     ``masks``; colour and evenness, which are millimetre-scale, at half resolution (2.38 px/mm) on ``lab``,
-    ``linear`` and ``colour_masks``: the same values at a quarter of the cost.
+    ``linear`` and ``colour_masks``: the same values at a quarter of the cost. A region with no usable pixels
+    has no mask.
     """
 
     luminance: np.ndarray
-    masks: dict[str, np.ndarray]
+    masks: dict[str, _Region]
     lab: np.ndarray
     linear: np.ndarray
-    colour_masks: dict[str, np.ndarray]
+    colour_masks: dict[str, _Region]
     landmarks: np.ndarray
 
 
@@ -201,6 +226,8 @@ _LUMINANCE_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 """Rec. 709 / sRGB luminance Y from linear RGB."""
 _LUMINANCE_TABLES = srgb_to_linear(np.arange(256, dtype=np.uint8)[:, None].repeat(3, 1)).T * _LUMINANCE_WEIGHTS[:, None]
 """(3, 256): each channel's contribution to Y for every 8-bit code value."""
+_LUMINANCE_LUT = np.ascontiguousarray(_LUMINANCE_TABLES.T[None])
+"""The same as a (1, 256, 3) ``cv2.LUT`` table."""
 
 
 def _prepare(image: np.ndarray, landmarks: np.ndarray) -> _Face:
@@ -214,25 +241,26 @@ def _prepare(image: np.ndarray, landmarks: np.ndarray) -> _Face:
     shifted = np.asarray(landmarks, dtype=np.float64) - (x0, y0, 0.0)
     height, width = crop.shape[:2]
     half = cv2.resize(crop, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    luminance = _LUMINANCE_TABLES[0][crop[..., 0]] + _LUMINANCE_TABLES[1][crop[..., 1]]
-    luminance += _LUMINANCE_TABLES[2][crop[..., 2]]
+    contributions = cv2.LUT(crop, _LUMINANCE_LUT)  # float32 (H, W, 3): each channel's part of Y
+    luminance = contributions[..., 0] + contributions[..., 1]
+    luminance += contributions[..., 2]
     linear = srgb_to_linear(half)
-    lab = srgb_to_lab(half)
-    regions = region_masks(shifted, crop.shape[:2])
-    half_regions = {name: mask[::2, ::2] for name, mask in regions.items()}
+    lab = np.asarray(cv2.cvtColor(linear, cv2.COLOR_LRGB2Lab))  # srgb_to_lab(half), linearised once
+    regions = _regions(shifted, crop.shape[:2])
+    half_regions = {name: _half(region) for name, region in regions.items()}
     specular = np.maximum(np.maximum(crop[..., 0], crop[..., 1]), crop[..., 2]) >= 250
     skin_like = _skin_like(lab, half_regions, specular[::2, ::2])
-    full_skin_like = {
-        name: cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
-        for name, mask in skin_like.items()
-    }
     return _Face(
         luminance=luminance,
-        masks=_trimmed({name: mask & full_skin_like[name] for name, mask in regions.items()}, ~specular, luminance),
+        masks=_trimmed(
+            {name: _Region(r.box, r.mask & _doubled(skin_like[name], r.box)) for name, r in regions.items()},
+            ~specular,
+            luminance,
+        ),
         lab=lab,
         linear=linear,
         colour_masks=_trimmed(
-            {name: mask & skin_like[name] for name, mask in half_regions.items()},
+            {name: _Region(r.box, r.mask & skin_like[name][r.box]) for name, r in half_regions.items()},
             ~specular[::2, ::2],
             linear @ _LUMINANCE_WEIGHTS,
         ),
@@ -240,12 +268,29 @@ def _prepare(image: np.ndarray, landmarks: np.ndarray) -> _Face:
     )
 
 
+def _half(region: _Region) -> _Region:
+    """The region's pixels at even rows and columns, in the half-resolution grid (``mask[::2, ::2]`` of the whole
+    image's mask)."""
+    rows, columns = region.box
+    box = np.s_[-(-rows.start // 2) : -(-rows.stop // 2), -(-columns.start // 2) : -(-columns.stop // 2)]
+    return _Region(box, region.mask[rows.start % 2 :: 2, columns.start % 2 :: 2])
+
+
+def _doubled(half: np.ndarray, box: tuple[slice, slice]) -> np.ndarray:
+    """The half-resolution mask ``half`` brought to full resolution (each pixel a 2×2 block, as a nearest-neighbour
+    2× resize), over the full-resolution ``box`` only."""
+    rows, columns = box
+    window = half[rows.start // 2 : (rows.stop + 1) // 2, columns.start // 2 : (columns.stop + 1) // 2]
+    doubled = window.repeat(2, axis=0).repeat(2, axis=1)
+    return doubled[rows.start % 2 :, columns.start % 2 :][: rows.stop - rows.start, : columns.stop - columns.start]
+
+
 def _reference(face: _Face) -> SkinReference:
     return SkinReference(
         red_thresholds={
-            name: float(np.median(face.lab[..., 1][face.colour_masks[name]])) + RED_AREA_MARGIN
+            name: float(np.median(face.colour_masks[name].of(face.lab[..., 1]))) + RED_AREA_MARGIN
             for name in COLOUR_REGIONS
-            if face.colour_masks[name].any()
+            if name in face.colour_masks
         }
     )
 
@@ -255,19 +300,19 @@ def _colour_metrics(face: _Face, reference: SkinReference) -> dict[str, float]:
     lab, linear, masks = face.lab, face.linear, face.colour_masks
     metrics: dict[str, float] = {}
     wanted = (*COLOUR_REGIONS, "undereye_left", "undereye_right")
-    medians = {name: np.median(lab[masks[name]], axis=0) for name in wanted if masks[name].any()}
+    medians = {name: np.median(masks[name].of(lab), axis=0) for name in wanted if name in masks}
     erythema = {}
     for name in COLOUR_REGIONS:
         if name not in medians:
             continue
-        red, green = linear[..., 0][masks[name]].mean(), linear[..., 1][masks[name]].mean()
+        red, green = masks[name].of(linear[..., 0]).mean(), masks[name].of(linear[..., 1]).mean()
         erythema[name] = 100.0 * math.log10(max(float(red), 1e-6) / max(float(green), 1e-6))
         lightness, a_star, b_star = (float(v) for v in medians[name])
         metrics[f"redness.a_star.{name}"] = a_star
         metrics[f"redness.erythema_index.{name}"] = erythema[name]
         threshold = reference.red_thresholds.get(name)
         if threshold is not None:
-            metrics[f"redness.red_area.{name}"] = float((lab[..., 1][masks[name]] > threshold).mean())
+            metrics[f"redness.red_area.{name}"] = float((masks[name].of(lab[..., 1]) > threshold).mean())
         metrics[f"brightness.lightness.{name}"] = lightness
         metrics[f"brightness.ita.{name}"] = individual_typology_angle(lightness, b_star)
     for side in ("left", "right"):
@@ -286,21 +331,21 @@ def _evenness_metrics(face: _Face) -> dict[str, float]:
     detail = cv2.GaussianBlur(lab, (0, 0), EVENNESS_DETAIL_MM * _HALF_PIXELS_PER_MM)
     metrics: dict[str, float] = {}
     for name in COLOUR_REGIONS:
-        mask = masks[name]
-        if not mask.any():
+        if name not in masks:
             continue
+        region = masks[name]
         # the shading is estimated from the region's own pixels: another region's colour never reaches it
-        shading = _masked_blur(lab, mask, SHADING_SIGMA_MM * _HALF_PIXELS_PER_MM)
-        spread = _sample((detail - shading)[mask]).std(axis=0)
+        shading = _masked_blur(lab, region, SHADING_SIGMA_MM * _HALF_PIXELS_PER_MM)
+        spread = _sample((detail[region.box] - shading[region.box])[region.mask]).std(axis=0)
         metrics[f"tone.sd_lightness.{name}"] = float(spread[0])
         metrics[f"tone.sd_redness.{name}"] = float(spread[1])
         metrics[f"tone.sd_yellowness.{name}"] = float(spread[2])
-        pixels = _sample(lab[mask])
+        pixels = _sample(region.of(lab))
         metrics[f"tone.delta_e.{name}"] = float(delta_e_2000(pixels, np.median(pixels, axis=0)).mean())
     return metrics
 
 
-def _texture_metrics(luminance: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, float]:
+def _texture_metrics(luminance: np.ndarray, masks: dict[str, _Region]) -> dict[str, float]:
     """Band-pass energy / mean² of linear luminance, per band and region (exposure-invariant)."""
     sigmas = sorted({s for band in TEXTURE_BANDS_MM.values() for s in band})
     blurred = {s: _blur(luminance, s) for s in sigmas}
@@ -308,40 +353,46 @@ def _texture_metrics(luminance: np.ndarray, masks: dict[str, np.ndarray]) -> dic
     for band, (low, high) in TEXTURE_BANDS_MM.items():
         energy = (blurred[low] - blurred[high]) ** 2
         for name in COLOUR_REGIONS:
-            mask = masks[name]
-            if mask.any():
-                metrics[f"texture.{band}.{name}"] = float(energy[mask].mean() / luminance[mask].mean() ** 2 * 1e4)
+            if name in masks:
+                region = masks[name]
+                metrics[f"texture.{band}.{name}"] = float(
+                    region.of(energy).mean() / region.of(luminance).mean() ** 2 * 1e4
+                )
     return metrics
 
 
-def _spot_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, float]:
-    """Dark blobs 1–5 mm across: count per cm² and area fraction, from the scale-normalised LoG."""
-    strongest = np.full(log_lightness.shape, -np.inf, np.float32)
-    scale_index = np.zeros(log_lightness.shape, np.intp)
+def _spot_metrics(log_lightness: np.ndarray, masks: dict[str, _Region]) -> dict[str, float]:
+    """Dark blobs 1–5 mm across: count per cm² and area fraction, from the scale-normalised LoG.
+
+    A peak's scale is the first σ at which its response is strongest (``argmax`` over the scales), looked up
+    at the peaks only."""
     half = cv2.resize(log_lightness, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    for index, sigma in enumerate(SPOT_SIGMAS_MM):
-        response = _normalised_laplacian(log_lightness, half, sigma)
-        stronger = response > strongest
-        strongest[stronger] = response[stronger]
-        scale_index[stronger] = index
+    responses = [_normalised_laplacian(log_lightness, half, sigma) for sigma in SPOT_SIGMAS_MM]
+    strongest = responses[0].copy()
+    for response in responses[1:]:
+        np.maximum(strongest, response, out=strongest)  # finite responses: the greater, ties either way alike
     neighbourhood = _disc(SPOT_SIGMAS_MM[0] * 2)
     peaks = (strongest >= cv2.dilate(strongest, neighbourhood)) & (strongest > SPOT_CONTRAST)
     metrics: dict[str, float] = {}
     for name in COLOUR_REGIONS:
-        mask = masks[name]
-        if not mask.any():
+        if name not in masks:
             continue
-        found = peaks & mask
-        radii_mm = np.sqrt(2) * np.asarray(SPOT_SIGMAS_MM)[scale_index[found]]
+        box, mask = masks[name]
+        found = peaks[box] & mask
+        scale_index = np.argmax([response[box][found] for response in responses], axis=0)
+        radii_mm = np.sqrt(2) * np.asarray(SPOT_SIGMAS_MM)[scale_index]
         area_mm2 = mask.sum() / PIXELS_PER_MM**2
         metrics[f"spots.count_per_cm2.{name}"] = float(found.sum() / (area_mm2 / 100.0))
         metrics[f"spots.area_fraction.{name}"] = float(min(1.0, (np.pi * radii_mm**2).sum() / area_mm2))
     return metrics
 
 
-def _line_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray], landmarks: np.ndarray) -> dict[str, float]:
+def _line_metrics(log_lightness: np.ndarray, masks: dict[str, _Region], landmarks: np.ndarray) -> dict[str, float]:
     """Frangi dark-ridge response with fixed γ, kept where the ridge runs the region's expected way."""
-    union = np.any([masks[name] for name in LINE_REGIONS], axis=0)
+    union = np.zeros(log_lightness.shape, bool)
+    for name in LINE_REGIONS:
+        if name in masks:
+            union[masks[name].box] |= masks[name].mask
     rows, columns = np.nonzero(union)
     if len(rows) == 0:
         return {}
@@ -351,7 +402,7 @@ def _line_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray], landm
     on_ridge = (vesselness > LINE_THRESHOLD) & (vesselness >= fold)
     metrics: dict[str, float] = {}
     for name in LINE_REGIONS:
-        at = np.nonzero(masks[name][rows, columns])[0]
+        at = _pixels_in(masks[name], rows, columns) if name in masks else np.zeros(0, np.intp)
         if len(at) == 0:
             continue
         region_rows, region_columns = rows[at], columns[at]
@@ -363,6 +414,16 @@ def _line_metrics(log_lightness: np.ndarray, masks: dict[str, np.ndarray], landm
         length_mm = _skeleton_length_mm(region_rows[on_line], region_columns[on_line])
         metrics[f"lines.length_per_cm2.{name}"] = length_mm / area_cm2
     return metrics
+
+
+def _pixels_in(region: _Region, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Ascending indices of the pixels (rows, columns) — row-major order, as ``np.nonzero`` lists them — that are
+    in ``region``: the pixels of the box's rows are one run of the list."""
+    row_box, column_box = region.box
+    start, stop = np.searchsorted(rows, (row_box.start, row_box.stop))
+    run_rows, run_columns = rows[start:stop] - row_box.start, columns[start:stop] - column_box.start
+    inside = np.flatnonzero((run_columns >= 0) & (run_columns < column_box.stop - column_box.start))
+    return np.asarray(start + inside[region.mask[run_rows[inside], run_columns[inside]]], dtype=np.intp)
 
 
 def _skeleton_length_mm(rows: np.ndarray, columns: np.ndarray) -> float:
@@ -397,7 +458,7 @@ def _expected_direction(
     return 1.0, 0.0  # forehead and under-eye lines run across the face
 
 
-def _skin_like(lab: np.ndarray, regions: dict[str, np.ndarray], specular: np.ndarray) -> dict[str, np.ndarray]:
+def _skin_like(lab: np.ndarray, regions: dict[str, _Region], specular: np.ndarray) -> dict[str, np.ndarray]:
     """Per region, where the colour is skin: within 25 L* and 15 chroma units (√(Δa*² + Δb*²)) of the region's
     own median colour (its non-specular pixels).
 
@@ -405,42 +466,50 @@ def _skin_like(lab: np.ndarray, regions: dict[str, np.ndarray], specular: np.nda
     treatment changes skin colour by far less than these bounds. Each region is judged by its own colour only,
     so one region's mask never moves when another region's colour changes (redder cheeks leave the forehead's
     pixels, and so its metrics, alone).
+
+    Returns:
+        Region name → bool mask of the whole (half-resolution) image.
     """
     opening = _disc(1.0)
     masks = {}
     for name, region in regions.items():
-        rows, columns = np.nonzero(region.any(axis=1))[0], np.nonzero(region.any(axis=0))[0]
-        sample = region & ~specular
-        if len(rows) == 0 or sample.sum() < 50:
-            masks[name] = region
+        masks[name] = np.zeros(specular.shape, bool)
+        sample = region.mask & ~specular[region.box]
+        if sample.sum() < 50:
+            masks[name][region.box] = region.mask
             continue
-        box = np.s_[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
-        colour = np.median(lab[sample], axis=0)
+        colour = np.median(lab[region.box][sample], axis=0)
+        box, mask = _tight(region)  # the opening below sees the region's bounding box, no more
         near = (np.abs(lab[box][..., 0] - colour[0]) <= NON_SKIN_LIGHTNESS) & (
             np.hypot(lab[box][..., 1] - colour[1], lab[box][..., 2] - colour[2]) <= NON_SKIN_CHROMA
         )
-        masks[name] = np.zeros_like(region)
-        masks[name][box] = region[box] & np.asarray(
-            cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN, opening)
-        ).astype(bool)
+        opened = np.asarray(cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN, opening))
+        masks[name][box] = mask & opened.astype(bool)
     return masks
 
 
-def _trimmed(regions: dict[str, np.ndarray], usable: np.ndarray, luminance: np.ndarray) -> dict[str, np.ndarray]:
+def _tight(region: _Region) -> _Region:
+    """The region in its pixels' bounding box (a region with at least one pixel)."""
+    rows, columns = np.flatnonzero(region.mask.any(axis=1)), np.flatnonzero(region.mask.any(axis=0))
+    top, left = region.box[0].start, region.box[1].start
+    box = np.s_[top + rows[0] : top + rows[-1] + 1, left + columns[0] : left + columns[-1] + 1]
+    return _Region(box, region.mask[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1])
+
+
+def _trimmed(regions: dict[str, _Region], usable: np.ndarray, luminance: np.ndarray) -> dict[str, _Region]:
     """Each region's usable pixels without its darkest 2 % and brightest 1 % (deep shadow, specular sheen;
-    ``docs/metrics.md``, "Conventions"). Luminance orders pixels as L* does, so the cut is the same as on L*."""
+    ``docs/metrics.md``, "Conventions"). Luminance orders pixels as L* does, so the cut is the same as on L*.
+    Regions with fewer than 50 usable pixels are left out."""
     trimmed = {}
-    for name, region in regions.items():
-        trimmed[name] = np.zeros_like(region)
-        rows, columns = np.nonzero(region.any(axis=1))[0], np.nonzero(region.any(axis=0))[0]
-        if len(rows) == 0:
-            continue
-        box = np.s_[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
-        kept = region[box] & usable[box]
+    for name, (box, region) in regions.items():
+        kept = region & usable[box]
         if kept.sum() < 50:
             continue
-        low, high = np.percentile(luminance[box][kept][::4], (2, 99))  # a quarter of the pixels fix the cut
-        trimmed[name][box] = kept & (luminance[box] >= low) & (luminance[box] <= high)
+        values = luminance[box]
+        low, high = np.percentile(values[kept][::4], (2, 99))  # a quarter of the pixels fix the cut
+        mask = kept & (values >= low) & (values <= high)
+        if mask.any():
+            trimmed[name] = _Region(box, mask)
     return trimmed
 
 
@@ -471,9 +540,10 @@ def _sample(pixels: np.ndarray, most: int = 20_000) -> np.ndarray:
     return pixels[:: max(1, -(-len(pixels) // most))]
 
 
-def _masked_blur(values: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of ``values`` using only pixels inside ``mask`` (normalised convolution), at ¼ size."""
-    weights = mask.astype(np.float32)
+def _masked_blur(values: np.ndarray, region: _Region, sigma: float) -> np.ndarray:
+    """Gaussian blur of ``values`` using only pixels inside ``region`` (normalised convolution), at ¼ size."""
+    weights = np.zeros(values.shape[:2], np.float32)
+    weights[region.box] = region.mask
     small_values = cv2.resize(values * weights[..., None], None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     small_weights = cv2.resize(weights, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     blurred_values = cv2.GaussianBlur(small_values, (0, 0), sigma / 4)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import encode, scale_exposure
 
-from progress import AlignedFace, FaceLandmarker, analyze_photo
+from progress import AlignedFace, FaceLandmarker, analyze_photo, ridges, skin
 from progress.align import canonical_landmarks
 from progress.catalogue import catalogue
 from progress.colour import delta_e_2000, srgb_to_lab
@@ -161,6 +161,54 @@ def test_a_wide_line_measures_the_length_of_its_centre_line(angle_deg: float) ->
 
 def test_no_pixels_measure_no_length() -> None:
     assert _skeleton_length_mm(np.zeros(0, np.intp), np.zeros(0, np.intp)) == 0.0
+
+
+@pytest.mark.parametrize(("top", "left"), [(0, 0), (3, 5), (10, 1), (49, 43)])
+def test_region_boxes_hold_the_pixels_of_whole_image_masks(top: int, left: int) -> None:
+    """Skin metrics work in each region's bounding box (``skin._Region``): the same pixels in the same order as a
+    whole-image mask gives, at full and at half resolution, so every statistic is unchanged."""
+    rng = np.random.default_rng(top * 100 + left)
+    box = np.s_[top : top + 41, left : left + 27]
+    region = skin._Region(box, rng.random((41, 27)) < 0.5)
+    whole = np.zeros((90, 70), bool)
+    whole[box] = region.mask
+    values = rng.random((90, 70, 3))
+    np.testing.assert_array_equal(region.of(values), values[whole])
+    half = skin._half(region)
+    whole_half = np.zeros((45, 35), bool)
+    whole_half[half.box] = half.mask
+    np.testing.assert_array_equal(whole_half, whole[::2, ::2])
+    coarse = rng.random((45, 35)) < 0.5
+    doubled = cv2.resize(coarse.astype(np.uint8), (70, 90), interpolation=cv2.INTER_NEAREST).astype(bool)
+    np.testing.assert_array_equal(skin._doubled(coarse, box), doubled[box])
+    rows, columns = np.nonzero(rng.random((90, 70)) < 0.3)
+    np.testing.assert_array_equal(skin._pixels_in(region, rows, columns), np.nonzero(whole[rows, columns])[0])
+
+
+def test_staircase_corners_are_removed_as_by_the_whole_image_rule() -> None:
+    """``ridges._without_corners`` looks at the skeleton's pixels only; it removes what the rule applied to every
+    pixel of the image, a quarter of the pixel grid at a time, removes."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        canvas = np.zeros((62, 82), np.uint8)
+        canvas[1:-1, 1:-1] = (rng.random((60, 80)) < rng.uniform(0.05, 0.5)) * 255
+        on = cv2.ximgproc.thinning(canvas) > 0
+        expected = on.copy()
+        changed = True
+        while changed:
+            changed = False
+            for start_row, start_column in ((0, 0), (0, 1), (1, 0), (1, 1)):
+                padded = np.pad(expected, 1)
+                code = sum(
+                    padded[1 + dr : 63 + dr, 1 + dc : 83 + dc].astype(int) << k
+                    for k, (dr, dc) in enumerate(ridges._RING)
+                )
+                remove = expected & ridges._CORNER[code]
+                remove[start_row ^ 1 :: 2, :] = False
+                remove[:, start_column ^ 1 :: 2] = False
+                expected &= ~remove
+                changed |= bool(remove.any())
+        np.testing.assert_array_equal(ridges._without_corners(on), expected)
 
 
 # The ridge direction at the centre of a dark line (3 px wide, 10 units deep on a flat 50) is the line's own
