@@ -37,6 +37,7 @@ from progress.regions import (
     RIGHT_BROW,
     RIGHT_EYE,
     ROI_POLYGONS,
+    Region,
 )
 
 __all__ = [
@@ -110,7 +111,7 @@ _MIDLINE = (
 _SYMMETRY_GROUPS: dict[str, tuple[int, ...]] = {
     "brow": RIGHT_BROW,
     "eye": (*RIGHT_EYE, 468, 469, 470, 471, 472),
-    "cheek": (*ROI_POLYGONS["cheek_R"], 116, 50, 205, 101),
+    "cheek": (*ROI_POLYGONS[Region.CHEEK_RIGHT], 116, 50, 205, 101),
     "mouth": (61, 185, 40, 39, 37, 146, 91, 181, 84, 78, 191, 80, 81, 82, 95, 88, 178, 87),
     "jaw": (132, 58, 172, 136, 150, 149, 176, 148),
 }

@@ -30,7 +30,7 @@ from progress.analysis import PhotoResult
 from progress.errors import ProgressError
 from progress.model import canonical_face_vertices
 from progress.pictures import open_picture
-from progress.regions import FACE_OVAL, IRIS_CENTER_LEFT, IRIS_CENTER_RIGHT, RIGID_BASIS, ROI_POLYGONS
+from progress.regions import FACE_OVAL, IRIS_CENTER_LEFT, IRIS_CENTER_RIGHT, RIGID_BASIS, ROI_POLYGONS, Region
 from progress.store import Store
 
 __all__ = [
@@ -189,7 +189,9 @@ def component_settings(
             "iris": [IRIS_CENTER_RIGHT, IRIS_CENTER_LEFT],
             "eye_corners": [[33, 133], [362, 263]],
             "face_oval": list(FACE_OVAL),
-            "skin_rois": [list(ROI_POLYGONS[name]) for name in ("forehead", "cheek_R", "cheek_L")],
+            "skin_rois": [
+                list(ROI_POLYGONS[name]) for name in (Region.FOREHEAD, Region.CHEEK_RIGHT, Region.CHEEK_LEFT)
+            ],
             "ghost_eye_px": [float(eye[0]), float(eye[1])],
             "ghost_ipd_px": CANONICAL_INTER_PUPILLARY_PX * CHECK_SCALE,
             "field_of_view_deg": ASSUMED_FIELD_OF_VIEW_DEG,

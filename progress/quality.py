@@ -23,7 +23,7 @@ import numpy as np
 
 from progress.align import AlignedFace, HeadPose
 from progress.colour import srgb_to_lab
-from progress.regions import FACE_OVAL, ROI_POLYGONS
+from progress.regions import FACE_OVAL, ROI_POLYGONS, Region
 
 __all__ = [
     "Check",
@@ -113,7 +113,8 @@ LIGHT_DIRECTION_CHANGE = (4.0, 8.0)
 
 _CHECK_SCALE = 1 / 3
 """Image checks run on the aligned face reduced to an inter-pupillary distance of 100 px."""
-_SKIN_ROIS = ("forehead", "cheek_R", "cheek_L")
+LIGHTING_REGIONS = (Region.FOREHEAD, Region.CHEEK_RIGHT, Region.CHEEK_LEFT)
+"""The skin the exposure, colour-cast and lighting checks sample (the browser's live checks too)."""
 
 
 class Status(StrEnum):
@@ -372,11 +373,11 @@ def lighting_signature(
     """
     small, _ = _skin_sample(aligned)
     lab = srgb_to_lab(small)
-    masks = {name: _polygon_mask(aligned, (name,)) for name in _SKIN_ROIS}
-    skin = lab[masks["forehead"] | masks["cheek_R"] | masks["cheek_L"]]
+    masks = {name: _polygon_mask(aligned, (name,)) for name in LIGHTING_REGIONS}
+    skin = lab[masks[Region.FOREHEAD] | masks[Region.CHEEK_RIGHT] | masks[Region.CHEEK_LEFT]]
     median = np.median(skin, axis=0) if len(skin) else np.zeros(3)
-    left = float(np.median(lab[..., 0][masks["cheek_L"]])) if masks["cheek_L"].any() else 0.0
-    right = float(np.median(lab[..., 0][masks["cheek_R"]])) if masks["cheek_R"].any() else 0.0
+    left = float(np.median(lab[..., 0][masks[Region.CHEEK_LEFT]])) if masks[Region.CHEEK_LEFT].any() else 0.0
+    right = float(np.median(lab[..., 0][masks[Region.CHEEK_RIGHT]])) if masks[Region.CHEEK_RIGHT].any() else 0.0
     return LightingSignature(
         skin_lab=(float(median[0]), float(median[1]), float(median[2])),
         left_minus_right_lightness=left - right,
@@ -410,7 +411,7 @@ def sharpness(image: np.ndarray, mask: np.ndarray) -> float:
 
 def skin_sample_mask(aligned: AlignedFace) -> np.ndarray:
     """bool mask of the skin sample (forehead and cheeks) at the checks' scale (inter-pupillary 100 px)."""
-    return _polygon_mask(aligned, _SKIN_ROIS)
+    return _polygon_mask(aligned, LIGHTING_REGIONS)
 
 
 def _skin_sample(aligned: AlignedFace) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ image's left in a non-mirrored photo. The JSON is the project's checked copy of
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "RIGHT_EYE",
     "RIGID_BASIS",
     "ROI_POLYGONS",
+    "Region",
 ]
 
 _INDICES: dict[str, Any] = json.loads((Path(__file__).parent / "landmark_indices.json").read_text())
@@ -46,7 +48,41 @@ OUTER_LIPS: tuple[int, ...] = (
 )  # fmt: skip
 """MediaPipe FACEMESH_LIPS outer contour, in order around the mouth."""
 
-ROI_POLYGONS: dict[str, tuple[int, ...]] = {name: tuple(points) for name, points in _INDICES["rois"].items()}
+
+class Region(StrEnum):
+    """The facial regions skin is measured in, one spelling everywhere (metric names end in them:
+    ``redness.a_star.cheek_left``). Sides are the client's own."""
+
+    FOREHEAD = "forehead"
+    GLABELLA = "glabella"
+    CHEEK_LEFT = "cheek_left"
+    CHEEK_RIGHT = "cheek_right"
+    UNDEREYE_LEFT = "undereye_left"
+    UNDEREYE_RIGHT = "undereye_right"
+    CROWS_FEET_LEFT = "crows_feet_left"
+    CROWS_FEET_RIGHT = "crows_feet_right"
+    NASOLABIAL_LEFT = "nasolabial_left"
+    NASOLABIAL_RIGHT = "nasolabial_right"
+    CHIN = "chin"
+    FACE = "face"
+
+
+_REFERENCE_NAMES = {
+    "forehead": Region.FOREHEAD,
+    "glabella": Region.GLABELLA,
+    "cheek_L": Region.CHEEK_LEFT,
+    "cheek_R": Region.CHEEK_RIGHT,
+    "undereye_L": Region.UNDEREYE_LEFT,
+    "undereye_R": Region.UNDEREYE_RIGHT,
+    "crowsfeet_L": Region.CROWS_FEET_LEFT,
+    "crowsfeet_R": Region.CROWS_FEET_RIGHT,
+    "nasolabial_L": Region.NASOLABIAL_LEFT,
+    "nasolabial_R": Region.NASOLABIAL_RIGHT,
+}
+"""The reference file's spelling of its region polygons (``landmarks.json`` ``rois``) → :class:`Region`."""
+_BY_REGION = {_REFERENCE_NAMES[name]: tuple(points) for name, points in _INDICES["rois"].items()}
+ROI_POLYGONS: dict[str, tuple[int, ...]] = {region: _BY_REGION[region] for region in Region if region in _BY_REGION}
+"""The landmark polygon of every region but the chin and the whole face (:mod:`progress.skin` adds those)."""
 MIRROR_PAIRS: tuple[tuple[int, int], ...] = tuple(
     (right, left) for right, left in _INDICES["mirror_pairs_468"] + _INDICES["mirror_pairs_iris"]
 )

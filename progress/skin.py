@@ -23,7 +23,7 @@ import numpy as np
 
 from progress.align import CANONICAL_INTER_PUPILLARY_PX
 from progress.colour import delta_e_2000, individual_typology_angle, srgb_to_linear
-from progress.regions import FACE_OVAL, LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, ROI_POLYGONS
+from progress.regions import FACE_OVAL, LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, ROI_POLYGONS, Region
 from progress.ridges import frangi, skeleton_length_px
 
 __all__ = [
@@ -75,23 +75,20 @@ _EROSION_MM = 2.0
 _CHIN = (18, 313, 421, 418, 262, 369, 396, 175, 171, 140, 32, 194, 201, 83)
 _NOSE = (168, 6, 197, 195, 5, 4, 1, 2, 98, 327, 129, 358, 64, 294, 48, 278, 115, 344, 220, 440, 114, 343, 217,
          437, 198, 420, 131, 360, 49, 279)  # fmt: skip
-_POLYGONS = {
-    "forehead": ROI_POLYGONS["forehead"],
-    "glabella": ROI_POLYGONS["glabella"],
-    "cheek_left": ROI_POLYGONS["cheek_L"],
-    "cheek_right": ROI_POLYGONS["cheek_R"],
-    "undereye_left": ROI_POLYGONS["undereye_L"],
-    "undereye_right": ROI_POLYGONS["undereye_R"],
-    "crows_feet_left": ROI_POLYGONS["crowsfeet_L"],
-    "crows_feet_right": ROI_POLYGONS["crowsfeet_R"],
-    "nasolabial_left": ROI_POLYGONS["nasolabial_L"],
-    "nasolabial_right": ROI_POLYGONS["nasolabial_R"],
-    "chin": _CHIN,
-    "face": FACE_OVAL,
+_POLYGONS: dict[str, tuple[int, ...]] = {
+    region: {**ROI_POLYGONS, Region.CHIN: _CHIN, Region.FACE: FACE_OVAL}[region] for region in Region
 }
-COLOUR_REGIONS = ("forehead", "cheek_left", "cheek_right", "chin", "face")
-LINE_REGIONS = ("forehead", "glabella", "crows_feet_left", "crows_feet_right", "undereye_left", "undereye_right",
-                 "nasolabial_left", "nasolabial_right")  # fmt: skip
+COLOUR_REGIONS = (Region.FOREHEAD, Region.CHEEK_LEFT, Region.CHEEK_RIGHT, Region.CHIN, Region.FACE)
+LINE_REGIONS = (
+    Region.FOREHEAD,
+    Region.GLABELLA,
+    Region.CROWS_FEET_LEFT,
+    Region.CROWS_FEET_RIGHT,
+    Region.UNDEREYE_LEFT,
+    Region.UNDEREYE_RIGHT,
+    Region.NASOLABIAL_LEFT,
+    Region.NASOLABIAL_RIGHT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +298,7 @@ def _colour_metrics(face: _Face, reference: SkinReference) -> dict[str, float]:
     metrics: dict[str, float] = {}
     wanted = (*COLOUR_REGIONS, "undereye_left", "undereye_right")
     medians = {name: np.median(masks[name].of(lab), axis=0) for name in wanted if name in masks}
-    erythema = {}
+    erythema: dict[str, float] = {}
     for name in COLOUR_REGIONS:
         if name not in medians:
             continue

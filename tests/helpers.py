@@ -214,7 +214,7 @@ def cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> n
     from progress.regions import ROI_POLYGONS
 
     mask: np.ndarray = np.zeros(image.shape[:2], np.float32)
-    for name in ("cheek_L", "cheek_R"):
+    for name in ("cheek_left", "cheek_right"):
         cv2.fillPoly(mask, [np.round(landmarks[list(ROI_POLYGONS[name]), :2]).astype(np.int32)], 1.0)
     mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((21, 21), np.uint8)), (0, 0), 4)
     lab: np.ndarray = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)

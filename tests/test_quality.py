@@ -265,7 +265,9 @@ def test_light_from_one_side_fails_the_direction_check(
 ) -> None:
     face = landmarker.detect(client_photo).face
     assert face is not None
-    right_cheek, left_cheek = (face.landmarks[list(ROI_POLYGONS[name]), 0].mean() for name in ("cheek_R", "cheek_L"))
+    right_cheek, left_cheek = (
+        face.landmarks[list(ROI_POLYGONS[name]), 0].mean() for name in ("cheek_right", "cheek_left")
+    )
     columns = np.arange(client_photo.shape[1])
     halving = 0.5 ** ((columns - right_cheek) / (left_cheek - right_cheek))  # 1 at the right cheek, ½ at the left
     side_lit = _analyze(scale_exposure(client_photo, halving[None, :, None]), landmarker, baseline=good)
