@@ -74,18 +74,12 @@ def plans() -> dict[str, Any]:
 
 def read_frames(path: Path, count: int) -> list[np.ndarray]:
     """``count`` RGB frames evenly spread over the clip."""
-    import cv2
+    from progress.captures import frame_count
+    from progress.captures import read_frames as frames_of
 
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    picks = np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int)
-    return [np.ascontiguousarray(frames[i][:, :, ::-1]) for i in picks]
+    total = frame_count(path)
+    picks = np.linspace(0, total - 1, min(count, total)).round().astype(int)
+    return [np.ascontiguousarray(frame[:, :, ::-1]) for _, frame in frames_of(path, picks)]
 
 
 Row = dict[str, tuple[dict[str, float], float, bool, dict[str, float]]]

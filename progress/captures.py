@@ -17,17 +17,26 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from progress.analysis import PhotoResult, analyze_photo
 from progress.errors import ProgressError
 from progress.quality import Status
 
-__all__ = ["POSE_EXPRESSION_CHECKS", "SHARED_CAPTURES", "clip_results", "clips", "pose_and_expression_pass"]
+__all__ = [
+    "POSE_EXPRESSION_CHECKS",
+    "SHARED_CAPTURES",
+    "clip_results",
+    "clips",
+    "frame_count",
+    "pose_and_expression_pass",
+    "read_frames",
+]
 
 SHARED_CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "captures" / "repeat_sittings"
 """Where the real recordings are: ``../shared/captures/repeat_sittings`` beside the checkout (may be absent)."""
@@ -86,29 +95,47 @@ def clip_results(video: Path, frames: Sequence[int], *, cache: Path | None = Non
     return [PhotoResult.from_dict(known[str(index)]) for index in frames if str(index) in known]
 
 
+def frame_count(video: Path) -> int:
+    """The number of frames a recording's container states."""
+    capture = cv2.VideoCapture(str(video))
+    try:
+        return int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    finally:
+        capture.release()
+
+
+def read_frames(video: Path, indices: Iterable[int]) -> Iterator[tuple[int, np.ndarray]]:
+    """The wanted frames of a recording as (0-based index, BGR uint8 (H, W, 3)), in clip order: decoded once,
+    front to back, stopping after the last wanted frame (indices beyond the clip are skipped)."""
+    wanted = set(indices)
+    capture = cv2.VideoCapture(str(video))
+    try:
+        index = 0
+        while wanted:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            if index in wanted:
+                wanted.discard(index)
+                yield index, frame
+            index += 1
+    finally:
+        capture.release()
+
+
 def _analyse_frames(video: Path, wanted: set[int]) -> dict[str, dict[str, object]]:
     from progress.landmarks import FaceLandmarker
 
     found: dict[str, dict[str, object]] = {}
-    capture = cv2.VideoCapture(str(video))
-    try:
-        with FaceLandmarker() as landmarker:
-            index = 0
-            while wanted - {int(k) for k in found}:
-                ok, frame = capture.read()
-                if not ok:
-                    break
-                if index in wanted:
-                    name = f"{video.stem}#{index}"
-                    data = cv2.imencode(".png", frame, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes()
-                    try:
-                        result = analyze_photo(data, landmarker, name=name)
-                    except ProgressError as error:
-                        result = PhotoResult(path=name, error=error)
-                    found[str(index)] = result.to_dict()
-                index += 1
-    finally:
-        capture.release()
+    with FaceLandmarker() as landmarker:
+        for index, frame in read_frames(video, wanted):
+            name = f"{video.stem}#{index}"
+            data = cv2.imencode(".png", frame, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes()
+            try:
+                result = analyze_photo(data, landmarker, name=name)
+            except ProgressError as error:
+                result = PhotoResult(path=name, error=error)
+            found[str(index)] = result.to_dict()
     return found
 
 

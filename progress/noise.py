@@ -133,13 +133,13 @@ def measure_recordings(frames_per_clip: int = FRAMES_PER_CLIP) -> dict[str, tupl
     Frames where a pose or expression check fails are dropped, and per metric the frames failing a check it
     depends on (as :func:`progress.series_noise.exclusion` would drop them in a series).
     """
-    from progress.captures import clip_results, clips, pose_and_expression_pass
+    from progress.captures import clip_results, clips, frame_count, pose_and_expression_pass
     from progress.catalogue import catalogue
     from progress.series_noise import exclusion, pooled_within_session_sd
 
     per_clip = []
     for video in clips():
-        count = int(cv2.VideoCapture(str(video)).get(cv2.CAP_PROP_FRAME_COUNT))
+        count = frame_count(video)
         step = max(1, count // frames_per_clip)
         per_clip.append([p for p in clip_results(video, range(0, count, step)) if pose_and_expression_pass(p)])
     measured = {}

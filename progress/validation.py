@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from progress.analysis import PhotoResult
-from progress.captures import clip_results, clips
+from progress.captures import clip_results, clips, frame_count
 from progress.noise import FRAMES_PER_CLIP
 from progress.quality import baseline_checks
 from progress.series import MetricSeries, SeriesResult, Verdict, analyze_series, group_sessions
@@ -216,13 +216,12 @@ def validate(
     Returns:
         One entry per recording with at least ``SESSIONS`` analysable frames.
     """
-    import cv2
 
     figures = []
     for video in clips(folder) if folder else clips():
         if names and not any(name in video.stem for name in names):
             continue
-        count = int(cv2.VideoCapture(str(video)).get(cv2.CAP_PROP_FRAME_COUNT))
+        count = frame_count(video)
         frames = clip_results(video, range(0, count, max(1, count // frames_per_clip)))
         if sum(f.ok for f in frames) >= SESSIONS:
             figures.append(clip_figures(video.stem, frames, range(min(start_count, SESSIONS))))
