@@ -54,6 +54,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return 2
 
 
+def _baseline_sessions(text: str) -> int:
+    """``--baseline-sessions``: a whole number from 1 to 20 (``record_fields.checked_baseline_sessions``)."""
+    from progress.record_fields import checked_baseline_sessions
+
+    try:
+        return checked_baseline_sessions(int(text))
+    except ValueError:  # InvalidRecordError is one too
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of sessions from 1 to 20") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="progress", description="Before/after face-photo progress analysis.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +87,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="METRIC",
         help=f"a primary metric for this client (up to {_MAX_PRIMARY_METRICS}; repeat the option)",
+    )
+    series.add_argument(
+        "--baseline-sessions",
+        type=_baseline_sessions,
+        default=1,
+        metavar="N",
+        help="how many of the first sessions came before the first treatment (default 1); with 2 or more, their "
+        "scatter is this client's own day-to-day noise",
     )
     series.add_argument("--all", action="store_true", help="print every metric, not only the primary and changed")
     series.add_argument("--json", type=Path, metavar="FILE", help="write the whole result as JSON")
@@ -104,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--no-photos", action="store_true", help="no photos: the client has not consented to them")
     report.add_argument("--letter", action="store_true", help="US Letter pages instead of A4")
     report.add_argument("--primary", action="append", default=[], metavar="METRIC", help="as for series")
+    report.add_argument(
+        "--baseline-sessions",
+        type=_baseline_sessions,
+        metavar="N",
+        help="as for series (default: the client's record, else 1)",
+    )
     export = commands.add_parser("export", help="a client's records as a zip (photos without location data)")
     export.add_argument("client", help="the client's name or code")
     export.add_argument("--out", type=Path, required=True, help="the zip to write")
@@ -147,7 +171,10 @@ def _analyzed_series(arguments: argparse.Namespace) -> tuple[SeriesResult, bool]
     with FaceLandmarker() as landmarker:
         results = _analyze_once(paths, labels, landmarker)
     sessions = with_baseline(group_sessions(results, labels))
-    return analyze_series(sessions, primary=arguments.primary), all(r.ok for r in results)
+    baseline_sessions = getattr(arguments, "baseline_sessions", None) or 1
+    return analyze_series(sessions, primary=arguments.primary, baseline_sessions=baseline_sessions), all(
+        r.ok for r in results
+    )
 
 
 def _analyze_once(paths: Sequence[Path], labels: Sequence[str] | None, landmarker: FaceLandmarker) -> list[PhotoResult]:
