@@ -1,8 +1,8 @@
 """Opening a picture with Pillow, HEIC/HEIF included, without a side effect at import.
 
 ``pillow_heif`` adds its HEIF decoder to Pillow's global registry; that happens once, on the first
-:func:`open_picture`, so that importing the package changes nothing outside it. A light module (Pillow only) so
-that the records layer can read picture headers without loading the analysis layers.
+:func:`open_picture` of an ISO media file, so that importing the package changes nothing outside it. A light
+module (Pillow only) so that the records layer can read picture headers without loading the analysis layers.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ def _register_heif_decoder() -> None:
 
 
 def open_picture(data: bytes, formats: tuple[str, ...] | None) -> Image.Image:
-    """``Image.open`` on ``data`` with the HEIF decoder registered, trying only ``formats`` (None: every Pillow
-    decoder, for code that only reads headers). Reads the header, not the pixels; Pillow's errors pass through."""
-    _register_heif_decoder()
+    """``Image.open`` on ``data``, trying only ``formats`` (None: every Pillow decoder, for code that only reads
+    headers). Reads the header, not the pixels; Pillow's errors pass through. The HEIF decoder is registered
+    when the bytes are an ISO media file (``ftyp`` at offset 4, as every HEIC/HEIF/AVIF is), so reading JPEGs
+    never loads it."""
+    if data[4:8] == b"ftyp":
+        _register_heif_decoder()
     return Image.open(io.BytesIO(data), formats=formats)

@@ -4,6 +4,7 @@ lightweight modules stay light, and every document a docstring cites is in the r
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -155,6 +156,27 @@ def test_the_records_load_no_analysis_layer() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
+
+
+def test_importing_the_package_changes_nothing_outside_it() -> None:
+    """Every module imported: Pillow knows no HEIF decoder, nobody chose matplotlib's backend (MediaPipe loads
+    pyplot itself), and no proxy variable is set (the landmarker sets those when it is built, not when imported)."""
+    code = (
+        "import os, sys, pkgutil, importlib, progress\n"
+        "for module in pkgutil.walk_packages(progress.__path__, 'progress.'):\n"
+        "    if '.migrations' not in module.name and not module.name.endswith('__main__'):\n"
+        "        importlib.import_module(module.name)\n"
+        "import matplotlib\n"
+        "from PIL import Image\n"
+        "chosen = dict.__getitem__(matplotlib.rcParams, 'backend') is not matplotlib.rcsetup._auto_backend_sentinel\n"
+        "print(sorted(f for f in Image.OPEN if 'HEIF' in f.upper()), chosen,\n"
+        "      sorted(k for k in os.environ if 'proxy' in k.lower()))"
+    )
+    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=environment
+    )
+    assert done.stdout.strip() == "[] False []"
 
 
 _DOCUMENT = re.compile(r"(?<![\w./-])((?:\.\./)*[\w./-]*\.md)\b(\s*§)?")
