@@ -311,9 +311,12 @@ COMPARISON_WARNINGS = {
 def comparison_warnings(store: Store, client_id: int, before_photo_id: int, after_photo_id: int) -> tuple[str, ...]:
     """Plain warnings for a before/after of two stored photos: the camera-distance and lighting checks of the
     "after" photo measured against the "before" photo (the same checks as against the baseline), one sentence per
-    check that does not pass. Empty when they compare, or when either has no stored analysis."""
-    analyses = store.latest_analyses(client_id)
-    before, after = analyses.get(before_photo_id), analyses.get(after_photo_id)
+    check that does not pass. Empty when they compare, or when either has no stored analysis (or is deleted).
+    ``client_id`` names whose photos they are; only the two photos' own analyses are read."""
+    try:  # the two photos' own analyses (two small queries, not the client's every analysis)
+        before, after = store.latest_analysis(before_photo_id), store.latest_analysis(after_photo_id)
+    except ProgressError:  # deleted meanwhile
+        return ()
     if before is None or after is None or before.error is not None or after.error is not None:
         return ()
     before_lighting, after_lighting = before.to_photo_result().lighting, after.to_photo_result().lighting

@@ -25,7 +25,11 @@ __all__ = [
     "contours_overlay",
     "difference_heatmap",
     "ghost_overlay",
+    "heatmap_of_signals",
+    "jpeg",
     "landmarks_and_regions",
+    "skin_signal",
+    "skin_signals",
     "timelapse_gif",
 ]
 
@@ -72,19 +76,45 @@ def difference_heatmap(before: AlignedFace, after: AlignedFace, kind: str = "red
     (SD over 2 mm, above the 9 mm shading) after − before (red = less even). Only the face's skin is coloured;
     the scale is fixed (``HEATMAP_RANGE``). Both faces are in the canonical frame, so pixels correspond.
     """
-    limit = HEATMAP_RANGE[kind]
-    skin = region_masks(after.landmarks, after.image.shape[:2])["face"]
-    difference = _skin_signal(after, kind) - _skin_signal(before, kind)
-    scaled = np.clip(difference / limit, -1.0, 1.0)
-    grey = cv2.cvtColor(cv2.cvtColor(after.image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB).astype(np.float32)
-    # diverging scale: white at no change, towards red (255, 0, 0) for +, towards blue (0, 0, 255) for −
-    fade = 1.0 - np.abs(scaled)
-    colour = np.stack(
-        [np.where(scaled > 0, 255.0, 255 * fade), 255 * fade, np.where(scaled < 0, 255.0, 255 * fade)], axis=-1
-    )
-    tinted = 0.45 * grey + 0.55 * colour
-    canvas = np.where(skin[..., None], tinted, grey)
-    return np.round(np.clip(canvas, 0, 255)).astype(np.uint8)
+    return heatmap_of_signals(after, skin_signal(before, kind), skin_signal(after, kind), kind)
+
+
+def heatmap_of_signals(
+    after: AlignedFace,
+    before_signal: np.ndarray,
+    after_signal: np.ndarray,
+    kind: str,
+    *,
+    skin: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`difference_heatmap` from the two faces' :func:`skin_signal` (which an app may keep per photo), with
+    ``after``'s face mask when it is at hand (else it is drawn from its landmarks)."""
+    if skin is None:
+        skin = region_masks(after.landmarks, after.image.shape[:2])["face"]
+    grey = cv2.cvtColor(cv2.cvtColor(after.image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    rows, columns = np.flatnonzero(skin.any(axis=1)), np.flatnonzero(skin.any(axis=0))
+    if rows.size == 0:
+        return np.asarray(grey)
+    box = slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)  # only the face is coloured
+    difference = np.subtract(after_signal[box], before_signal[box], dtype=np.float32)
+    scaled = np.clip(difference * np.float32(_HEATMAP_STEPS / HEATMAP_RANGE[kind]), -_HEATMAP_STEPS, _HEATMAP_STEPS)
+    steps = np.rint(scaled).astype(np.int16) + _HEATMAP_STEPS
+    tinted = cv2.addWeighted(grey[box], 0.45, _HEATMAP_COLOURS[steps], 0.55, 0.0)
+    np.copyto(grey[box], tinted, where=skin[box][..., None])
+    return np.asarray(grey)
+
+
+def _diverging_colours(steps: int) -> np.ndarray:
+    """uint8 (2·steps + 1, 3): the heatmap's scale from −1 to +1: white at no change (the middle), towards red
+    (255, 0, 0) for +, towards blue (0, 0, 255) for −."""
+    scaled = np.linspace(-1.0, 1.0, 2 * steps + 1)
+    fade = 255.0 * (1.0 - np.abs(scaled))
+    colours = np.stack([np.where(scaled > 0, 255.0, fade), fade, np.where(scaled < 0, 255.0, fade)], axis=-1)
+    return np.round(colours).astype(np.uint8)
+
+
+_HEATMAP_STEPS = 255
+_HEATMAP_COLOURS = _diverging_colours(_HEATMAP_STEPS)
 
 
 def contours_overlay(before: AlignedFace, after: AlignedFace) -> np.ndarray:
@@ -123,6 +153,14 @@ def stamp(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     return canvas
 
 
+def jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    """``image`` (uint8 RGB) as JPEG bytes: what the app shows, made once and kept (a browser shows bytes as they
+    are, where an array would be encoded again on every rerun)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
 def timelapse_gif(
     faces: Sequence[np.ndarray], *, frame_ms: int = 700, width: int = 360, labels: Sequence[str] = ()
 ) -> bytes:
@@ -142,11 +180,33 @@ def timelapse_gif(
     return buffer.getvalue()
 
 
-def _skin_signal(face: AlignedFace, kind: str) -> np.ndarray:
+def skin_signal(face: AlignedFace, kind: str) -> np.ndarray:
+    """float32 (H, W): what :func:`difference_heatmap` compares, per pixel of ``face``: a* (smoothed over 0.5 mm)
+    for ``redness``, the local contrast of L* (SD over 2 mm, above the 9 mm shading) for ``evenness``."""
+    return skin_signals(face, (kind,))[kind]
+
+
+def skin_signals(face: AlignedFace, kinds: Sequence[str] = tuple(HEATMAP_RANGE)) -> dict[str, np.ndarray]:
+    """:func:`skin_signal` of each of ``kinds`` (every heatmap's by default), from one conversion to CIELAB."""
     lab = srgb_to_lab(face.image)
-    if kind == "redness":
-        return np.asarray(cv2.GaussianBlur(lab[..., 1], (0, 0), 0.5 * PIXELS_PER_MM))
-    lightness = lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), 9 * PIXELS_PER_MM)
-    local_mean = cv2.GaussianBlur(lightness, (0, 0), 2 * PIXELS_PER_MM)
-    local_square = cv2.GaussianBlur(lightness**2, (0, 0), 2 * PIXELS_PER_MM)
-    return np.asarray(np.sqrt(np.maximum(local_square - local_mean**2, 0)))
+    signals = {}
+    if "redness" in kinds:
+        signals["redness"] = np.asarray(cv2.GaussianBlur(lab[..., 1], (0, 0), 0.5 * PIXELS_PER_MM))
+    if "evenness" in kinds:
+        lightness = lab[..., 0] - _wide_blur(lab[..., 0], 9 * PIXELS_PER_MM)
+        local_mean = cv2.GaussianBlur(lightness, (0, 0), 2 * PIXELS_PER_MM)
+        local_square = cv2.GaussianBlur(lightness**2, (0, 0), 2 * PIXELS_PER_MM)
+        signals["evenness"] = np.asarray(np.sqrt(np.maximum(local_square - local_mean**2, 0)))
+    unknown = set(kinds) - set(signals)
+    if unknown:
+        raise KeyError(f"No heatmap of {', '.join(sorted(unknown))}.")
+    return signals
+
+
+def _wide_blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of a wide ``sigma`` (float32 H×W), made on a quarter-size copy and enlarged again: to the
+    eye the same as at full size (it keeps nothing finer than ``sigma``), at a twentieth of the cost."""
+    height, width = image.shape
+    small = cv2.resize(image, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(small, (0, 0), sigma * small.shape[1] / width)
+    return np.asarray(cv2.resize(blurred, (width, height), interpolation=cv2.INTER_LINEAR))

@@ -22,6 +22,7 @@ from streamlit.testing.v1.element_tree import Button, FileUploader
 from progress import FaceLandmarker
 from progress.analysis import PhotoResult, analyze_photo
 from progress.practice import ALGORITHM_VERSION, DEMO_CLIENT_NAME, store_and_analyze
+from progress.screens.sessions import SESSION_KEY
 from progress.store import Store
 
 APP = str(Path(__file__).parents[1] / "app.py")
@@ -86,6 +87,13 @@ def _app(client_id: int | None = None, screen: str | None = None) -> AppTest:
         app.radio(key="screen").set_value(screen).run()
         assert not app.exception, app.exception
     return app
+
+
+def _open_session(app: AppTest, session_id: int) -> None:
+    """Open an earlier session on the Sessions screen (the latest is open; the others are drawn once opened)."""
+    app.session_state[f"{SESSION_KEY}{session_id}"] = True
+    app.run()
+    assert not app.exception, app.exception
 
 
 def _uploader(app: AppTest) -> FileUploader:
@@ -193,6 +201,7 @@ def test_an_unusable_first_photo_breaks_no_screen_and_can_be_deleted(
         app.radio(key="screen").set_value(screen).run()
         assert not app.exception, (screen, app.exception)
     app.radio(key="screen").set_value("Sessions").run()
+    _open_session(app, first.id)
     assert "too small" in _texts(app)
     app.button(key=f"delete_photo_{outcome.photo_id}").click().run()
     warning = next(w.value for w in app.warning if "Delete the photo" in w.value)
@@ -212,6 +221,8 @@ def test_sessions_can_be_edited_and_deleted(practice: Path, analysed: Analysed) 
         photo = store.photos(second.id)[0]
     app = _app(client_id)
     assert len(app.get("image")) >= 1  # the aligned face's thumbnail
+    assert f"edit_day_{first.id}" not in {widget.key for widget in app.date_input}  # drawn once opened
+    _open_session(app, first.id)
     app.date_input(key=f"edit_day_{first.id}").set_value(date(2025, 12, 24))
     app.text_area(key=f"edit_treatment_{first.id}").set_value("LI20, ST3")
     next(b for b in app.form_submit_button if b.proto.form_id.endswith(f"edit_session_{first.id}")).click().run()
@@ -263,6 +274,20 @@ def test_before_after_shows_both_sessions_blend_heatmaps_and_a_timelapse(practic
     app.button(key="prepare_timelapse").click().run()
     assert not app.exception
     assert [b for b in app.get("download_button") if b.proto.label.startswith("Time-lapse")]
+
+
+def test_before_after_follows_a_photo_left_out_in_another_browser(practice: Path, analysed: Analysed) -> None:
+    client_id = _client(practice, "A-027", analysed, sessions=3)
+    with Store(data_folder=practice) as store:
+        last = store.photos(store.sessions(client_id)[-1].id)[0]
+    compare = _app(client_id, "Before / after")
+    assert len(compare.selectbox(key="after").options) == 3
+    compare.selectbox(key="after").set_value(1).run()  # another pair: its pictures are made
+    assert not compare.exception and len(compare.get("image")) >= 6
+    _app(client_id).checkbox(key=f"exclude_{last.id}").check().run()  # a second browser leaves a photo out
+    compare.run()
+    assert not compare.exception
+    assert len(compare.selectbox(key="after").options) == 2  # the cached list of usable photos is not stale
 
 
 def test_export_prepares_the_files_and_delete_needs_confirmation(practice: Path, analysed: Analysed) -> None:

@@ -132,7 +132,7 @@ def _store_shot(store: Store, client: ClientRecord, value: dict[str, Any], state
         baseline = baseline_result(store, client.id)
         outcomes = store_and_analyze(store, get_landmarker(), session_id, [(filename, photo.data)], baseline=baseline)
     state["taken"] |= {outcome.photo_id: (photo.method, photo.width, photo.height) for outcome in outcomes}
-    wrote()
+    wrote(client.id)
     st.rerun()  # the component learns the photo is stored; every screen sees the new photo
 
 

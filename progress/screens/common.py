@@ -1,11 +1,12 @@
-"""What every screen shares: the store and landmarker (one per server), cached series and aligned faces, and the
-revision counter that tells the caches a screen wrote something."""
+"""What every screen shares: the store and landmarker (one per server), cached series, aligned faces and their
+pictures (by photo id and content), and the revision counter that tells the caches the app wrote something."""
 
 from __future__ import annotations
 
 import html
 import os
 import re
+import threading
 from collections.abc import Callable
 
 import cv2
@@ -17,7 +18,10 @@ from progress.errors import ProgressError
 from progress.landmarks import FaceLandmarker
 from progress.password import Backoff
 from progress.practice import aligned_photo, client_series
+from progress.render import jpeg
+from progress.render import skin_signals as skin_signals_of
 from progress.series import SeriesResult
+from progress.skin import region_masks
 from progress.store import Store
 
 
@@ -48,14 +52,29 @@ def get_landmarker() -> FaceLandmarker:
     return FaceLandmarker()
 
 
-def revision() -> int:
-    """Changes whenever this browser session writes to the records."""
-    return int(st.session_state.get("revision", 0))
+@st.cache_resource
+def _writes() -> dict[int | None, int]:
+    """How many times the app wrote to each client's records (None: to records of no one client, or of any)
+    since the server started, from every browser session."""
+    return {}
 
 
-def wrote() -> None:
-    """Something was stored: the cached series of this browser session are stale."""
-    st.session_state.revision = revision() + 1
+_WRITING = threading.Lock()
+
+
+def revision(client_id: int) -> int:
+    """Changes whenever any browser session writes to the client's records, so a cache keyed by it is never stale
+    to another browser session (a reload, a second tab); writes from outside the app wait for the caches' ttl."""
+    writes = _writes()
+    return writes.get(None, 0) + writes.get(client_id, 0)
+
+
+def wrote(client_id: int | None = None) -> None:
+    """Something was stored for ``client_id`` (None: for no client, or for any): its cached series, lists and
+    prepared downloads are stale in every browser session."""
+    with _WRITING:
+        writes = _writes()
+        writes[client_id] = writes.get(client_id, 0) + 1
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -64,8 +83,8 @@ def _cached_series(_store: Store, url: str, client_id: int, primary: tuple[str, 
 
 
 def series_of(store: Store, client_id: int, primary: tuple[str, ...]) -> SeriesResult:
-    """The client's series from stored analyses, cached until this session writes."""
-    return _cached_series(store, str(store.url), client_id, primary, revision())
+    """The client's series from stored analyses, cached until the app writes to the records."""
+    return _cached_series(store, str(store.url), client_id, primary, revision(client_id))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -91,21 +110,51 @@ def aligned(store: Store, photo_id: int) -> AlignedFace | None:
     return None if sha256 is None else _cached_aligned(store, str(store.url), photo_id, sha256)
 
 
-THUMBNAIL_PX = 160
+THUMBNAIL_PX = 120
+"""Width of the Sessions screen's faces, as shown (a wider picture would be decoded and shrunk on every rerun)."""
 
 
 @st.cache_data(max_entries=2048, show_spinner=False)
-def _cached_thumbnail(_store: Store, url: str, photo_id: int, sha256: str) -> np.ndarray | None:
+def _cached_thumbnail(_store: Store, url: str, photo_id: int, sha256: str) -> bytes | None:
     face = _cached_aligned(_store, url, photo_id, sha256)
     if face is None:
         return None
     height = round(face.image.shape[0] * THUMBNAIL_PX / face.image.shape[1])
-    return np.asarray(cv2.resize(face.image, (THUMBNAIL_PX, height), interpolation=cv2.INTER_AREA))
+    return jpeg(np.asarray(cv2.resize(face.image, (THUMBNAIL_PX, height), interpolation=cv2.INTER_AREA)), 85)
 
 
-def thumbnail(store: Store, photo_id: int, sha256: str) -> np.ndarray | None:
-    """A small aligned face of a stored photo (cached by photo and content), or None without a usable face."""
+def thumbnail(store: Store, photo_id: int, sha256: str) -> bytes | None:
+    """A small aligned face of a stored photo as JPEG (cached by photo and content), or None without a usable
+    face."""
     return _cached_thumbnail(store, str(store.url), photo_id, sha256)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_face_picture(_store: Store, url: str, photo_id: int, sha256: str) -> bytes | None:
+    face = _cached_aligned(_store, url, photo_id, sha256)
+    return None if face is None else jpeg(face.image)
+
+
+def face_picture(store: Store, photo_id: int) -> bytes | None:
+    """A stored photo's aligned face as JPEG (cached by photo and content), or None without a usable face."""
+    sha256 = _content(store, photo_id)
+    return None if sha256 is None else _cached_face_picture(store, str(store.url), photo_id, sha256)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _cached_skin(_store: Store, url: str, photo_id: int, sha256: str) -> dict[str, np.ndarray] | None:
+    face = _cached_aligned(_store, url, photo_id, sha256)
+    if face is None:
+        return None
+    signals = {kind: signal.astype(np.float16) for kind, signal in skin_signals_of(face).items()}  # 2 MB each
+    return signals | {"skin": region_masks(face.landmarks, face.image.shape[:2])["face"]}
+
+
+def skin_signals(store: Store, photo_id: int) -> dict[str, np.ndarray] | None:
+    """A stored photo's :func:`progress.render.skin_signal` of every heatmap kind (float16) and its face mask
+    (``"skin"``), cached by photo and content; None without a usable face."""
+    sha256 = _content(store, photo_id)
+    return None if sha256 is None else _cached_skin(store, str(store.url), photo_id, sha256)
 
 
 @st.cache_resource

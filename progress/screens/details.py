@@ -33,5 +33,5 @@ def show(store: Store, client: ClientRecord) -> None:
         except (ValueError, ProgressError) as error:
             st.error(plain(str(error)))
         else:
-            wrote()
+            wrote(client.id)
             st.rerun()

@@ -17,7 +17,7 @@ from progress.summary import series_csv
 def show(store: Store, client: ClientRecord) -> None:
     """The Export screen of ``client``."""
     series = series_of(store, client.id, tuple(client.primary_metrics))
-    token = (client.id, revision())
+    token = (client.id, revision(client.id))
     code = f"client-{client.id}"  # file names carry no name: they end up in download folders and histories
     st.download_button(
         "Metrics (CSV)",
@@ -77,6 +77,6 @@ def show(store: Store, client: ClientRecord) -> None:
     sure = st.checkbox("I want to delete this client and every photo and note of theirs", key="delete_sure")
     if st.button("Delete this client", disabled=not sure, type="primary", key="delete"):
         store.delete_client(client.id)
-        wrote()
+        wrote(client.id)
         open_client(None)
         st.rerun()

@@ -102,7 +102,7 @@ def _save(
         store.delete_session(session.id)
     st.session_state[_SAVED] = (client.id, number if stored else None, outcomes)
     st.session_state[f"form_{client.id}"] = st.session_state.get(f"form_{client.id}", 0) + 1  # an empty form
-    wrote()
+    wrote(client.id)
     st.rerun()  # every view, the progress too, now includes the new session
 
 

@@ -4,13 +4,14 @@ conclusion, all in plain words; every metric with its identifier and expert unit
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import streamlit as st
 
 from progress.catalogue import catalogue, label, registry
 from progress.concerns import ConcernSummary, Status, concern_summaries, metrics_to_show
 from progress.plot import altair_chart
-from progress.screens.common import series_of, wrote
+from progress.screens.common import revision, series_of, wrote
 from progress.series import MetricSeries, SeriesResult, Verdict
 from progress.store import ClientRecord, Store
 from progress.wording import change_sentence, verdict_words
@@ -20,6 +21,8 @@ __all__ = ["show"]
 COLOUR = {Status.IMPROVED: "green", Status.WORSE: "red", Status.NO_CLEAR_CHANGE: "gray", Status.CANT_TELL: "orange"}
 CARDS_PER_ROW = 3
 _CALLED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED)
+SeriesKey = tuple[str, int, tuple[str, ...], int]
+"""(records' URL, client id, primary metrics, revision): what a client's cached series is kept by."""
 
 
 def show(store: Store, client: ClientRecord) -> None:
@@ -48,8 +51,9 @@ def show(store: Store, client: ClientRecord) -> None:
         "orange crosses are photos that are not comparable, and the grey band is the first session ± the "
         "day-to-day variation: points inside it are not a real change."
     )
+    key: SeriesKey = (str(store.url), client.id, primary, revision(client.id))
     for metric in metrics_to_show(series, summaries):
-        _chart(series, metric)
+        _chart(series, metric, key)
     _expert(series)
 
 
@@ -75,11 +79,23 @@ def _primary_picker(store: Store, client: ClientRecord, primary: tuple[str, ...]
     )
     if tuple(chosen) != primary:
         store.update_client(client.id, primary_metrics=chosen)
-        wrote()
+        wrote(client.id)
         st.rerun()
 
 
-def _chart(series: SeriesResult, metric: MetricSeries) -> None:
+@st.cache_data(ttl=60, max_entries=512, show_spinner=False)
+def _chart_spec(_series: SeriesResult, series_key: SeriesKey, metric: str) -> dict[str, Any]:
+    """One metric's chart as a Vega-Lite spec, kept as long as its series (``series_key``: as
+    :func:`progress.screens.common.series_of` keys it). Altair's schema checks, which take half the time, are
+    skipped: the charts are checked in the tests (``tests/test_concerns.py``)."""
+    import altair as alt
+    from altair.utils.schemapi import debug_mode
+
+    with debug_mode(False), alt.theme.enable("none"):  # as st.altair_chart converts it: no default width, height
+        return dict(altair_chart(_series, _series.metrics[metric]).to_dict(validate=False))
+
+
+def _chart(series: SeriesResult, metric: MetricSeries, series_key: SeriesKey) -> None:
     entry = registry().get(metric.spec.name)
     title = label(metric.spec) + (" (primary)" if metric.primary else "")
     st.markdown(f"**{title}** — {verdict_words(metric.verdict)}")
@@ -89,7 +105,7 @@ def _chart(series: SeriesResult, metric: MetricSeries) -> None:
         else ""
     )
     st.caption(" ".join(part for part in (entry.words.meaning if entry else "", sentence) if part))
-    st.altair_chart(altair_chart(series, metric), width="stretch", height=260)
+    st.vega_lite_chart(spec=_chart_spec(series, series_key, metric.spec.name), width="stretch", height=260)
 
 
 def _expert(series: SeriesResult) -> None:

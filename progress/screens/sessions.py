@@ -11,7 +11,7 @@ import streamlit as st
 from progress.errors import ProgressError
 from progress.practice import photo_problem, representative_key, set_representative
 from progress.quality import Status
-from progress.screens.common import plain, thumbnail, wrote
+from progress.screens.common import THUMBNAIL_PX, plain, thumbnail, wrote
 from progress.store import AnalysisRecord, ClientRecord, PhotoRecord, SessionRecord, Store, View
 
 ICON = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌"}
@@ -19,6 +19,9 @@ _TEXT_ICON = {Status.PASS: "✓", Status.WARN: "⚠", Status.FAIL: "✗"}
 """For plain text (st.text's monospace font has no emoji)."""
 _PENDING = "pending_delete"
 _FLASH = "sessions_flash"
+SESSION_KEY = "session_open_"
+"""With a session's id: whether an earlier session is open (the latest always is)."""
+_OPENED = "sessions_opened"
 
 
 def show(store: Store, client: ClientRecord) -> None:
@@ -32,24 +35,40 @@ def show(store: Store, client: ClientRecord) -> None:
     _confirm_delete(store, client)
     analyses = store.latest_analyses(client.id)
     for record in reversed(records):
-        photos = store.photos(record.id)
-        label = f"Session {record.number} — {record.day:%d %B %Y} · {len(photos)} photo{'s' * (len(photos) != 1)}"
-        with st.expander(label, expanded=record == records[-1]):
-            if record.treatment_notes or record.capture_notes:
-                st.text(f"Treatment: {record.treatment_notes or '–'}\nCapture: {record.capture_notes or '–'}")
-            if not photos:
-                st.text("No photo in this session.")
-            for photo in photos:
-                _photo_row(store, photo, analyses.get(photo.id))
-            _session_controls(store, record, photos, analyses)
+        _session(store, record, analyses, latest=record == records[-1])
 
 
-def _photo_row(store: Store, photo: PhotoRecord, analysis: AnalysisRecord | None) -> None:
+@st.fragment
+def _session(store: Store, record: SessionRecord, analyses: dict[int, AnalysisRecord], *, latest: bool) -> None:
+    """One session with its photos and controls: the latest open, the others drawn only once opened. A fragment:
+    opening it, "Leave out" or a view reruns only this session (its photos are read again; the analyses do not
+    change with them); a deletion or an edit reruns the page."""
+    photos = store.photos(record.id)
+    label = f"Session {record.number} — {record.day:%d %B %Y} · {len(photos)} photo{'s' * (len(photos) != 1)}"
+    opened: set[int] = st.session_state.setdefault(_OPENED, set())
+    if latest:
+        box = st.expander(label, expanded=True)
+    else:  # opened stays open when its label changes (a photo deleted, a date corrected): that is a new expander
+        box = st.expander(label, expanded=record.id in opened, key=f"{SESSION_KEY}{record.id}", on_change="rerun")
+        (opened.add if box.open else opened.discard)(record.id)
+    with box:
+        if box.open is False:
+            return
+        if record.treatment_notes or record.capture_notes:
+            st.text(f"Treatment: {record.treatment_notes or '–'}\nCapture: {record.capture_notes or '–'}")
+        if not photos:
+            st.text("No photo in this session.")
+        for photo in photos:
+            _photo_row(store, photo, analyses.get(photo.id), record.client_id)
+        _session_controls(store, record, photos, analyses)
+
+
+def _photo_row(store: Store, photo: PhotoRecord, analysis: AnalysisRecord | None, client_id: int) -> None:
     problem = photo_problem(photo, analysis)
     face, text, controls = st.columns([1, 3, 1.2])
     picture = None if analysis is None or analysis.error is not None else thumbnail(store, photo.id, photo.sha256)
     if picture is not None:
-        face.image(picture, width=120)
+        face.image(picture, width=THUMBNAIL_PX)
     else:
         face.text("(no face picture)")
     text.text(f"{photo.filename or f'photo {photo.id}'} · {photo.view}")
@@ -58,27 +77,46 @@ def _photo_row(store: Store, photo: PhotoRecord, analysis: AnalysisRecord | None
     else:
         failing = [check for check in photo.checks if check["status"] != "pass"]
         text.text("\n".join(f"{_TEXT_ICON[Status(c['status'])]} {c['fix']}" for c in failing) or "✓ all checks pass")
-    excluded = controls.checkbox(
+    controls.checkbox(
         "Leave out",
         value=photo.excluded,
         key=f"exclude_{photo.id}",
         help="Leave this photo out of the progress (a warning alone keeps it in)",
+        on_change=_leave_out,
+        args=(store, photo.id, client_id),
     )
-    if excluded != photo.excluded:
-        store.set_photo_excluded(photo.id, excluded, "left out in the app" if excluded else "")
-        wrote()
-        st.rerun()
     views = list(View)
-    view = controls.selectbox(
-        "View", views, index=views.index(photo.view), key=f"view_{photo.id}", format_func=lambda v: str(v)
+    controls.selectbox(
+        "View",
+        views,
+        index=views.index(photo.view),
+        key=f"view_{photo.id}",
+        format_func=lambda v: str(v),
+        on_change=_set_view,
+        args=(store, photo.id, client_id),
     )
-    if view != photo.view:
-        store.set_photo_view(photo.id, view)
-        wrote()
-        st.rerun()
     if controls.button("Delete photo", key=f"delete_photo_{photo.id}"):
         st.session_state[_PENDING] = ("photo", photo.id)
         st.rerun()
+
+
+def _leave_out(store: Store, photo_id: int, client_id: int) -> None:
+    """The "Leave out" box changed: stored before the rerun draws the session (so no second rerun)."""
+    excluded = bool(st.session_state[f"exclude_{photo_id}"])
+    try:
+        store.set_photo_excluded(photo_id, excluded, "left out in the app" if excluded else "")
+    except ProgressError:  # deleted meanwhile: the rerun shows what is left
+        return
+    wrote(client_id)
+
+
+def _set_view(store: Store, photo_id: int, client_id: int) -> None:
+    """The view changed: stored before the rerun."""
+    try:
+        store.set_photo_view(photo_id, st.session_state[f"view_{photo_id}"])
+    except ProgressError:
+        return
+    wrote(client_id)
 
 
 def _session_controls(
@@ -116,7 +154,7 @@ def _session_controls(
                 if represents is not None and represents != current:
                     set_representative(store, record.id, represents)
                 st.session_state[_FLASH] = f"Session {int(number)} saved."
-                wrote()
+                wrote(record.client_id)
                 st.rerun()
     if st.button("Delete this session", key=f"delete_session_{record.id}"):
         st.session_state[_PENDING] = ("session", record.id)
@@ -168,7 +206,7 @@ def _confirm_delete(store: Store, client: ClientRecord) -> None:
             if st.button("Yes, delete the session", key="confirm_delete", type="primary"):
                 store.delete_session(record.id)
                 set_representative(store, record.id, None)
-                _done(f"Session {record.number} deleted with its photos.")
+                _done(f"Session {record.number} deleted with its photos.", record.client_id)
         if st.button("Cancel", key="cancel_delete"):
             st.session_state.pop(_PENDING, None)
             st.rerun()
@@ -179,13 +217,13 @@ def _delete_photo(store: Store, photo: PhotoRecord, record: SessionRecord, *, wi
     if with_session:
         store.delete_session(record.id)
         set_representative(store, record.id, None)
-        _done(f"Photo {photo.filename or photo.id} and session {record.number} deleted.")
+        _done(f"Photo {photo.filename or photo.id} and session {record.number} deleted.", record.client_id)
     else:
-        _done(f"Photo {photo.filename or photo.id} deleted.")
+        _done(f"Photo {photo.filename or photo.id} deleted.", record.client_id)
 
 
-def _done(message: str) -> None:
+def _done(message: str, client_id: int) -> None:
     st.session_state.pop(_PENDING, None)
     st.session_state[_FLASH] = message
-    wrote()
+    wrote(client_id)
     st.rerun()

@@ -48,8 +48,9 @@ def choose_client(store: Store) -> ClientRecord | None:
         _new_client_form(store)
         if st.button("Open the demo client", key="demo"):
             with st.spinner("Analysing the demo client's photos (once)…"):
-                open_client(open_demo_client(store, get_landmarker(), DEMO_CLIENT_FOLDER).id)
-            wrote()
+                demo = open_demo_client(store, get_landmarker(), DEMO_CLIENT_FOLDER).id
+            open_client(demo)
+            wrote(demo)
             st.rerun()
         _settings(store)
     if chosen is None:
@@ -87,7 +88,7 @@ def _new_client_form(store: Store) -> None:
                 st.error(plain(str(error)))
                 return
             open_client(created.id)
-            wrote()
+            wrote(created.id)
             st.rerun()
 
 
