@@ -221,7 +221,12 @@ def _report(arguments: argparse.Namespace, out: TextIO) -> int:
     if len(arguments.photos) == 1 and not arguments.photos[0].exists():
         with Store() as store, FaceLandmarker() as landmarker:
             client = _client(store, str(arguments.photos[0]))
-            series = client_series(store, client.id, primary=arguments.primary or client.primary_metrics)
+            series = client_series(
+                store,
+                client.id,
+                primary=arguments.primary or client.primary_metrics,
+                baseline_sessions=arguments.baseline_sessions,
+            )
             ends = [p for s in store.sessions(client.id) for p in store.photos(s.id)[:1] if not p.excluded]
             if ends:
                 first, last = (aligned_photo(store, landmarker, p.id) for p in (ends[0], ends[-1]))

@@ -130,10 +130,13 @@ def store_and_analyze(
     return outcomes
 
 
-def client_series(store: Store, client_id: int, *, primary: Sequence[str] = ()) -> SeriesResult:
+def client_series(
+    store: Store, client_id: int, *, primary: Sequence[str] = (), baseline_sessions: int | None = None
+) -> SeriesResult:
     """The client's series from the stored analyses alone (fast: nothing is analysed again).
 
     Excluded photos take part as unusable, with the practitioner's reason, so they stay visible as such.
+    ``baseline_sessions`` (sessions before the first treatment) defaults to the client's record.
     """
     analyses = store.latest_analyses(client_id)
     sessions = []
@@ -148,7 +151,8 @@ def client_series(store: Store, client_id: int, *, primary: Sequence[str] = ()) 
             elif analysis is not None:
                 photos.append(analysis.to_photo_result(path=label, captured_at=photo.captured_at))
         sessions.append(Session(label=_session_label(record), day=record.day, photos=tuple(photos)))
-    return analyze_series(sessions, primary=primary)
+    baseline = baseline_sessions or store.client(client_id).baseline_sessions
+    return analyze_series(sessions, primary=primary, baseline_sessions=baseline)
 
 
 def baseline_result(store: Store, client_id: int) -> PhotoResult | None:

@@ -318,6 +318,16 @@ def test_a_rename_shows_at_once(practice: Path) -> None:
     assert "New name" in app.selectbox(key="client_id").options
 
 
+def test_the_sessions_before_the_first_treatment_are_set_in_the_details(practice: Path) -> None:
+    client_id = _client(practice, "B-2")
+    app = _app(client_id, "Client details")
+    app.number_input(key=f"edit_baseline_{client_id}").set_value(3)
+    next(b for b in app.form_submit_button if b.label == "Save").click().run()
+    assert not app.exception
+    with Store(data_folder=practice) as store:
+        assert store.client(client_id).baseline_sessions == 3
+
+
 def test_the_chosen_client_survives_a_reload(practice: Path) -> None:
     client_id = _client(practice, "A-026")
     app = _app()
