@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -21,6 +22,7 @@ from progress.skin import PIXELS_PER_MM, region_masks
 
 __all__ = [
     "HEATMAP_RANGE",
+    "Heatmap",
     "blend",
     "contours_overlay",
     "difference_heatmap",
@@ -33,7 +35,15 @@ __all__ = [
     "timelapse_gif",
 ]
 
-HEATMAP_RANGE = {"redness": 6.0, "evenness": 6.0}
+
+class Heatmap(StrEnum):
+    """What a difference heatmap shows."""
+
+    REDNESS = "redness"
+    EVENNESS = "evenness"
+
+
+HEATMAP_RANGE = {Heatmap.REDNESS: 6.0, Heatmap.EVENNESS: 6.0}
 """Colour-scale limits (±) of the difference heatmaps: a* units for redness, L* units of local contrast for
 evenness. Fixed, so two heatmaps of the same client can be compared by eye."""
 _REGION_COLOURS = ((230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
@@ -69,7 +79,7 @@ def blend(before: AlignedFace, after: AlignedFace, amount: float) -> np.ndarray:
     return np.asarray(cv2.addWeighted(before.image, 1 - weight, after.image, weight, 0.0))
 
 
-def difference_heatmap(before: AlignedFace, after: AlignedFace, kind: str = "redness") -> np.ndarray:
+def difference_heatmap(before: AlignedFace, after: AlignedFace, kind: Heatmap = Heatmap.REDNESS) -> np.ndarray:
     """Where the skin changed between two sessions, in colour over a grey copy of ``after``.
 
     ``redness``: a* after − a* before (red = redder, blue = less red). ``evenness``: local contrast of L*
@@ -83,7 +93,7 @@ def heatmap_of_signals(
     after: AlignedFace,
     before_signal: np.ndarray,
     after_signal: np.ndarray,
-    kind: str,
+    kind: Heatmap,
     *,
     skin: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -180,23 +190,23 @@ def timelapse_gif(
     return buffer.getvalue()
 
 
-def skin_signal(face: AlignedFace, kind: str) -> np.ndarray:
+def skin_signal(face: AlignedFace, kind: Heatmap) -> np.ndarray:
     """float32 (H, W): what :func:`difference_heatmap` compares, per pixel of ``face``: a* (smoothed over 0.5 mm)
     for ``redness``, the local contrast of L* (SD over 2 mm, above the 9 mm shading) for ``evenness``."""
     return skin_signals(face, (kind,))[kind]
 
 
-def skin_signals(face: AlignedFace, kinds: Sequence[str] = tuple(HEATMAP_RANGE)) -> dict[str, np.ndarray]:
+def skin_signals(face: AlignedFace, kinds: Sequence[Heatmap] = tuple(Heatmap)) -> dict[Heatmap, np.ndarray]:
     """:func:`skin_signal` of each of ``kinds`` (every heatmap's by default), from one conversion to CIELAB."""
     lab = srgb_to_lab(face.image)
-    signals = {}
-    if "redness" in kinds:
-        signals["redness"] = np.asarray(cv2.GaussianBlur(lab[..., 1], (0, 0), 0.5 * PIXELS_PER_MM))
-    if "evenness" in kinds:
+    signals: dict[Heatmap, np.ndarray] = {}
+    if Heatmap.REDNESS in kinds:
+        signals[Heatmap.REDNESS] = np.asarray(cv2.GaussianBlur(lab[..., 1], (0, 0), 0.5 * PIXELS_PER_MM))
+    if Heatmap.EVENNESS in kinds:
         lightness = lab[..., 0] - _wide_blur(lab[..., 0], 9 * PIXELS_PER_MM)
         local_mean = cv2.GaussianBlur(lightness, (0, 0), 2 * PIXELS_PER_MM)
         local_square = cv2.GaussianBlur(lightness**2, (0, 0), 2 * PIXELS_PER_MM)
-        signals["evenness"] = np.asarray(np.sqrt(np.maximum(local_square - local_mean**2, 0)))
+        signals[Heatmap.EVENNESS] = np.asarray(np.sqrt(np.maximum(local_square - local_mean**2, 0)))
     unknown = set(kinds) - set(signals)
     if unknown:
         raise KeyError(f"No heatmap of {', '.join(sorted(unknown))}.")

@@ -13,11 +13,16 @@ from PIL import GifImagePlugin, Image
 from progress import AlignedFace, FaceLandmarker, analyze_photo
 from progress.colour import srgb_to_lab
 from progress.render import (
+    Heatmap,
     blend,
     contours_overlay,
     difference_heatmap,
     ghost_overlay,
+    heatmap_of_signals,
+    jpeg,
     landmarks_and_regions,
+    skin_signal,
+    skin_signals,
     stamp,
     timelapse_gif,
 )
@@ -47,7 +52,7 @@ def test_every_picture_is_a_new_rgb_image_and_leaves_its_inputs_alone(aligned: A
         ghost_overlay(aligned, other),
         blend(aligned, other, 0.5),
         difference_heatmap(aligned, other),
-        difference_heatmap(aligned, other, "evenness"),
+        difference_heatmap(aligned, other, Heatmap.EVENNESS),
         contours_overlay(aligned, other),
     ):
         assert picture.shape == aligned.image.shape and picture.dtype == np.uint8
@@ -69,6 +74,23 @@ def test_the_redness_heatmap_is_red_on_the_cheek_that_reddened_and_neutral_elsew
     assert np.median(redness[inner]) > 60
     assert abs(np.median(redness[masks["cheek_right"]])) < 5
     assert abs(np.median(redness[masks["forehead"]])) < 5
+
+
+@pytest.mark.parametrize("kind", list(Heatmap))
+def test_a_heatmap_from_kept_signals_is_the_heatmap(aligned: AlignedFace, kind: Heatmap) -> None:
+    """What the app keeps per photo (one CIELAB conversion for every kind) gives exactly the direct heatmap."""
+    other = _redder_left_cheek(aligned)
+    kept_before, kept_after = skin_signals(aligned), skin_signals(other)
+    np.testing.assert_array_equal(kept_after[kind], skin_signal(other, kind))
+    np.testing.assert_array_equal(
+        heatmap_of_signals(other, kept_before[kind], kept_after[kind], kind), difference_heatmap(aligned, other, kind)
+    )
+
+
+def test_jpeg_bytes_decode_to_the_picture(aligned: AlignedFace) -> None:
+    decoded = np.asarray(Image.open(io.BytesIO(jpeg(aligned.image))))
+    assert decoded.shape == aligned.image.shape
+    assert float(np.abs(decoded.astype(int) - aligned.image).mean()) < 2.0  # quality 90: about one level
 
 
 def test_the_timelapse_is_a_looping_gif_with_a_frame_per_session(aligned: AlignedFace) -> None:

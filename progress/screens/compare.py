@@ -6,11 +6,21 @@ the blend (a fragment)."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from progress.align import AlignedFace
 from progress.practice import comparison_warnings, session_faces
-from progress.render import HEATMAP_RANGE, blend, contours_overlay, heatmap_of_signals, jpeg, stamp, timelapse_gif
+from progress.render import (
+    HEATMAP_RANGE,
+    Heatmap,
+    blend,
+    contours_overlay,
+    heatmap_of_signals,
+    jpeg,
+    stamp,
+    timelapse_gif,
+)
 from progress.screens.common import aligned, face_picture, prepared_download, revision, skin_signals
 from progress.store import ClientRecord, PhotoRecord, SessionRecord, Store
 
@@ -25,7 +35,7 @@ def _comparison(
     before_skin, after_skin = skin_signals(_store, before[0]), skin_signals(_store, after[0])
     if before_face is None or after_face is None or before_skin is None or after_skin is None:
         return None
-    pictures = {
+    pictures: dict[str, np.ndarray] = {
         kind: heatmap_of_signals(
             after_face,
             before_skin[kind],
@@ -103,6 +113,6 @@ def _pair(
         st.error("No face could be found in one of these photos.")
         return
     red, even, lines = st.columns(3)
-    red.image(pictures["redness"], caption="redness: red = redder, blue = less red")
-    even.image(pictures["evenness"], caption="evenness: red = less even")
+    red.image(pictures[Heatmap.REDNESS], caption="redness: red = redder, blue = less red")
+    even.image(pictures[Heatmap.EVENNESS], caption="evenness: red = less even")
     lines.image(pictures["contours"], caption="jawline and brows: orange before, green after")
