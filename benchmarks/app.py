@@ -54,7 +54,7 @@ OPEN_TARGET = 0.5
 
 
 def demo_photos() -> list[Path]:
-    return sorted((ROOT / "sample_images" / "demo_client").glob("*.jpg"))
+    return sorted((ROOT / "progress" / "demo_client").glob("*.jpg"))
 
 
 def large_photo(folder: Path) -> bytes:

@@ -57,7 +57,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a checkout that was never installed
     ALGORITHM_VERSION = "progress (checkout)"
 DEMO_CLIENT_NAME = "Demo client (astronaut)"
-DEMO_CLIENT_FOLDER = Path(__file__).resolve().parents[1] / "sample_images" / "demo_client"
+DEMO_CLIENT_FOLDER = Path(__file__).resolve().parent / "demo_client"
+"""The demo client's photos, inside the package (made by ``sample_images/make_samples.py``)."""
 _NOT_PHOTOS = (NotAnImageError, TruncatedImageError, ImageTooLargeError)
 """Refusals that mean the upload is not a usable photo file at all: it is not stored."""
 
@@ -187,7 +188,7 @@ def aligned_photo(store: Store, landmarker: FaceLandmarker, photo_id: int) -> Al
 
 
 def open_demo_client(store: Store, landmarker: FaceLandmarker, folder: Path = DEMO_CLIENT_FOLDER) -> ClientRecord:
-    """The demo client, made from ``folder`` (``sample_images/demo_client``) the first time — one session a photo,
+    """The demo client, made from ``folder`` (:data:`DEMO_CLIENT_FOLDER`) the first time — one session a photo,
     dated from the photos' names — and simply returned after that."""
     existing = next((c for c in store.list_clients(DEMO_CLIENT_NAME) if c.name == DEMO_CLIENT_NAME), None)
     if existing is not None:

@@ -6,7 +6,8 @@ one seeded ``numpy.random.Generator``, so a rerun reproduces the same files.
 
 What is made:
 
-* ``demo_client/``: eight session photos two weeks apart, each with EXIF DateTimeOriginal. Every session gets
+* ``progress/demo_client/`` (in the package: the app opens it): eight session photos two weeks apart, each with
+  EXIF DateTimeOriginal. Every session gets
   its own small capture nuisance (rotation, scale, shift, exposure, white balance) and the cheeks carry a
   redness (CIELAB a*) that fades linearly from +6 in session 1 to +0 in session 8.
 * ``checks/``: single photos that each exercise one capture check or refusal of the analyser.
@@ -44,7 +45,7 @@ pillow_heif.register_heif_opener()
 
 # --- where --------------------------------------------------------------------------------------------------
 SAMPLE_FOLDER = Path(__file__).resolve().parent
-DEMO_FOLDER = SAMPLE_FOLDER / "demo_client"
+DEMO_FOLDER = SAMPLE_FOLDER.parent / "progress" / "demo_client"  # shipped in the package: the app opens it
 CHECKS_FOLDER = SAMPLE_FOLDER / "checks"
 README_PATH = SAMPLE_FOLDER / "README.md"
 SIZE_BUDGET_BYTES = 4 * 1024 * 1024
@@ -510,7 +511,7 @@ def verify(landmarker: FaceLandmarker, sessions: list[Session]) -> tuple[list[li
             baseline = outcome
         expected = isinstance(outcome, PhotoResult) and outcome.captured_at_source == "exif"
         all_expected &= expected
-        rows.append([f"demo_client/{session.file_name}", *describe(outcome), "yes" if expected else "NO"])
+        rows.append([f"progress/demo_client/{session.file_name}", *describe(outcome), "yes" if expected else "NO"])
     for check_photo in CHECK_PHOTOS:
         outcome = analyse(CHECKS_FOLDER / check_photo.file_name, landmarker)
         expected = check_photo.expected(outcome)
@@ -593,7 +594,7 @@ restrictions, released into the public domain", as shipped by scikit-image). `ch
 `skimage.data.chelsea()`, Chelsea the cat (CC0 by the photographer, Stefan van der Walt, as shipped by
 scikit-image). No photo of a real client is, or may ever be, in this folder.
 
-## Demo client (`demo_client/`)
+## Demo client (`progress/demo_client/`, shipped in the package so the app can open it)
 
 Base portrait: the 512 × 512 astronaut upscaled {UPSCALE:g}× with Lanczos (pupils ≈ 43 px apart become
 ≈ 107 px), framed {FRAME_WIDTH} wide × {FRAME_HEIGHT} high with the face's landmark box centred horizontally
@@ -620,7 +621,7 @@ Per session, in this order:
 
 ## Check photos (`checks/`)
 
-"Session 1" is the demo photo `demo_client/{sessions[0].file_name}`; "base" is the base portrait before
+"Session 1" is the demo photo `progress/demo_client/{sessions[0].file_name}`; "base" is the base portrait before
 any session's changes. All JPEGs are quality {JPEG_QUALITY}.
 
 {markdown_table(["file", "made from", "meant to trigger"], check_rows)}
@@ -633,7 +634,8 @@ of the aligned face then dominates the fine band.
 ## Measured with `progress.analysis.analyze_photo`
 
 Session 1 is the baseline of the other sessions' comparability checks. The astronaut smiles and tilts her
-chin, so `expression_smile` and `head_pitch` flag on every photo of her: that is the source photo, not the
+chin, with her teeth showing, so `expression_smile`, `expression_lips_apart` and `head_pitch` flag on every
+photo of her: that is the source photo, not the
 simulation.
 
 {markdown_table(TABLE_HEADER, results)}

@@ -118,7 +118,7 @@ def test_series_groups_sub_folders_into_sessions_and_writes_table_json_csv_and_c
     import csv
     import shutil
 
-    demo = sorted((Path(__file__).parents[1] / "sample_images" / "demo_client").glob("*.jpg"))
+    demo = sorted((Path(__file__).parents[1] / "progress" / "demo_client").glob("*.jpg"))
     client = tmp_path / "client"
     for index, photo in enumerate(demo):
         session = client / f"visit_{index // 2 + 1}"  # two photos a session: the series measures its own noise
@@ -215,7 +215,7 @@ def test_series_analyses_each_photo_once_and_measures_its_skin_once(
 
     monkeypatch.setattr(FaceLandmarker, "detect", counted_detect)
     monkeypatch.setattr(progress.analysis, "measure_skin", counted_skin)
-    demo = sorted((Path(__file__).parents[1] / "sample_images" / "demo_client").glob("*.jpg"))
+    demo = sorted((Path(__file__).parents[1] / "progress" / "demo_client").glob("*.jpg"))
     for folder, photos in (("a_later", demo[2:4]), ("b_earlier", demo[:1])):  # the baseline is in the last folder
         (tmp_path / "client" / folder).mkdir(parents=True)
         for photo in photos:

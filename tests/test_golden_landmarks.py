@@ -25,7 +25,7 @@ from progress.ingest import read_photo
 GOLDEN = Path(__file__).parent / "golden" / "landmarks.npz"
 SAMPLES = Path(__file__).parents[1] / "sample_images"
 PHOTOS = {
-    "demo_session_01": SAMPLES / "demo_client" / "session_01_2026-01-05.jpg",
+    "demo_session_01": SAMPLES.parent / "progress" / "demo_client" / "session_01_2026-01-05.jpg",
     "rotated_exif": SAMPLES / "checks" / "rotated_exif.jpg",
     "heic": SAMPLES / "checks" / "session_heic.heic",
     "two_faces": SAMPLES / "checks" / "two_faces.jpg",

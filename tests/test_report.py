@@ -24,7 +24,7 @@ from progress.concerns import CONCERNS
 from progress.report import DEFAULT_NEXT_STEP, ReportOptions, client_report, logo_png
 from progress.series import SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
 
-DEMO = sorted((Path(__file__).parents[1] / "sample_images" / "demo_client").glob("*.jpg"))
+DEMO = sorted((Path(__file__).parents[1] / "progress" / "demo_client").glob("*.jpg"))
 PRIMARY = ["redness.cheek_contrast.cheek_left", "redness.cheek_contrast.cheek_right", "tone.sd_redness.face"]
 MAX_REPORT_BYTES = 3 * 1024 * 1024
 IDENTIFIER = re.compile(r"\b(tone|redness|brightness|spots|texture|lines|undereye|contour|lift|symmetry)\.[a-z_0-9]+")
