@@ -29,15 +29,31 @@ import numpy as np
 from progress.geometry import TO_RIGHT_HANDED, frontal_fit
 from progress.metric_spec import Better, MetricSpec
 from progress.regions import (
+    BIZYGOMATIC,
+    BROW_TAIL,
+    BROW_UPPER,
+    CANTHI,
+    CHEEK_APEX,
     FACE_OVAL,
+    GONION,
     IRIS_CENTER_LEFT,
     IRIS_CENTER_RIGHT,
+    JOWL,
     LANDMARK_COUNT,
+    LATERAL_CANTHUS,
+    LATERAL_MALAR,
+    LID_LOWER,
+    LID_UPPER,
+    LIP_MIDLINE,
+    MEDIAL_CANTHUS,
+    MENTON,
+    MIDLINE,
     MIRROR_PAIRS,
-    RIGHT_BROW,
-    RIGHT_EYE,
-    ROI_POLYGONS,
-    Region,
+    MOUTH_CORNER,
+    PUPIL,
+    SYMMETRY_GROUPS,
+    ZYGION,
+    Side,
 )
 
 __all__ = [
@@ -57,68 +73,8 @@ horizontally at the chin) is sampled. Levels ≥ 0.5 lie below the mouth on a ty
 
 _LOWER_HALF = tuple(index for index, level in enumerate(WIDTH_PROFILE_LEVELS) if level > 0.5)
 
-# --- landmark indices (docs/metrics.md, "Contour" and "Lift"; client's right, then left) -------------------------
-_RIGHT, _LEFT = "right", "left"
-_BIZYGOMATIC = (234, 454)
-_GONION = {_RIGHT: 172, _LEFT: 397}
-_ZYGION = {_RIGHT: 234, _LEFT: 454}
-_MENTON = 152
-_JOWL = {_RIGHT: (136, 150, 149, 176, 148), _LEFT: (365, 379, 378, 400, 377)}
-_PUPIL = {_RIGHT: IRIS_CENTER_RIGHT, _LEFT: IRIS_CENTER_LEFT}
-_BROW_UPPER = {_RIGHT: (70, 63, 105, 66, 107), _LEFT: (300, 293, 334, 296, 336)}
-_LID_UPPER = {_RIGHT: (246, 161, 160, 159, 158, 157, 173), _LEFT: (466, 388, 387, 386, 385, 384, 398)}
-_LID_LOWER = {_RIGHT: (7, 163, 144, 145, 153, 154, 155), _LEFT: (249, 390, 373, 374, 380, 381, 382)}
-_LATERAL_CANTHUS = {_RIGHT: 33, _LEFT: 263}
-_MEDIAL_CANTHUS = {_RIGHT: 133, _LEFT: 362}
-_BROW_TAIL = {_RIGHT: 70, _LEFT: 300}
-_LATERAL_MALAR = {_RIGHT: 116, _LEFT: 345}
-_CHEEK_APEX = {_RIGHT: 50, _LEFT: 280}
-_MOUTH_CORNER = {_RIGHT: 61, _LEFT: 291}
-_LIP_MIDLINE = (13, 14)
-_CANTHI = (33, 133, 362, 263)
-_MIDLINE = (
-    0,
-    1,
-    2,
-    4,
-    5,
-    6,
-    8,
-    9,
-    10,
-    11,
-    12,
-    13,
-    14,
-    15,
-    16,
-    17,
-    18,
-    19,
-    94,
-    151,
-    152,
-    164,
-    168,
-    175,
-    195,
-    197,
-    199,
-    200,
-)
-"""The 28 vertices on the canonical face's plane of symmetry (``docs/metrics.md``, "Symmetry")."""
-
-_SYMMETRY_GROUPS: dict[str, tuple[int, ...]] = {
-    "brow": RIGHT_BROW,
-    "eye": (*RIGHT_EYE, 468, 469, 470, 471, 472),
-    "cheek": (*ROI_POLYGONS[Region.CHEEK_RIGHT], 116, 50, 205, 101),
-    "mouth": (61, 185, 40, 39, 37, 146, 91, 181, 84, 78, 191, 80, 81, 82, 95, 88, 178, 87),
-    "jaw": (132, 58, 172, 136, 150, 149, 176, 148),
-}
-"""Regional subsets of the mirror pairs, named by the client's-right member of each pair."""
-
 _PAIRS = np.array(MIRROR_PAIRS, dtype=np.intp)
-_GROUP_PAIRS = {name: _PAIRS[np.isin(_PAIRS[:, 0], members)] for name, members in _SYMMETRY_GROUPS.items()}
+_GROUP_PAIRS = {name: _PAIRS[np.isin(_PAIRS[:, 0], members)] for name, members in SYMMETRY_GROUPS.items()}
 _OVAL = np.array(FACE_OVAL, dtype=np.intp)
 
 # --- catalogue ------------------------------------------------------------------------------------------------
@@ -150,7 +106,7 @@ def _paired(
             name, family, side, unit, better, checks, description, not_invariant_to, negative_control=negative_control
         )
 
-    return spec(_LEFT), spec(_RIGHT)
+    return spec(Side.LEFT), spec(Side.RIGHT)
 
 
 def _specs() -> tuple[MetricSpec, ...]:
@@ -473,13 +429,13 @@ def contour_metrics(landmarks: np.ndarray) -> dict[str, float]:
 
 def _contour(frontal: np.ndarray, ipd: float) -> dict[str, float]:
     """Contour family plus the bizygomatic control, from frontal (478, 2) points."""
-    bizygomatic = float(np.linalg.norm(frontal[_BIZYGOMATIC[1]] - frontal[_BIZYGOMATIC[0]]))
-    bigonial = float(np.linalg.norm(frontal[_GONION[_LEFT]] - frontal[_GONION[_RIGHT]]))
+    bizygomatic = float(np.linalg.norm(frontal[BIZYGOMATIC[1]] - frontal[BIZYGOMATIC[0]]))
+    bigonial = float(np.linalg.norm(frontal[GONION[Side.LEFT]] - frontal[GONION[Side.RIGHT]]))
     oval = frontal[_OVAL]
-    top = (frontal[_BIZYGOMATIC[0], 1] + frontal[_BIZYGOMATIC[1], 1]) / 2
-    heights = top + np.array(WIDTH_PROFILE_LEVELS) * (frontal[_MENTON, 1] - top)
+    top = (frontal[BIZYGOMATIC[0], 1] + frontal[BIZYGOMATIC[1], 1]) / 2
+    heights = top + np.array(WIDTH_PROFILE_LEVELS) * (frontal[MENTON, 1] - top)
     widths = polygon_widths(oval, heights)
-    eye_line = float(frontal[list(_CANTHI), 1].mean())
+    eye_line = float(frontal[list(CANTHI), 1].mean())
     values = {
         "contour.jaw_to_cheek_ratio": bigonial / bizygomatic,
         **{
@@ -490,12 +446,12 @@ def _contour(frontal: np.ndarray, ipd: float) -> dict[str, float]:
         "contour.lower_face_area": polygon_area_below(oval, eye_line) / ipd**2,
         "contour.bizygomatic_width": bizygomatic / ipd,
     }
-    for side, outward in ((_RIGHT, 1.0), (_LEFT, -1.0)):
-        gonion, menton = frontal[_GONION[side]], frontal[_MENTON]
-        values[f"contour.jawline_angle.{side}"] = _angle_deg(frontal[_ZYGION[side]] - gonion, menton - gonion)
+    for side, outward in ((Side.RIGHT, 1.0), (Side.LEFT, -1.0)):
+        gonion, menton = frontal[GONION[side]], frontal[MENTON]
+        values[f"contour.jawline_angle.{side}"] = _angle_deg(frontal[ZYGION[side]] - gonion, menton - gonion)
         direction = (menton - gonion) / np.linalg.norm(menton - gonion)
         normal = outward * np.array([direction[1], -direction[0]])  # points away from the face on both sides
-        values[f"contour.jowl_index.{side}"] = float(((frontal[list(_JOWL[side])] - gonion) @ normal).mean()) / ipd
+        values[f"contour.jowl_index.{side}"] = float(((frontal[list(JOWL[side])] - gonion) @ normal).mean()) / ipd
     return values
 
 
@@ -507,21 +463,21 @@ def _lift(frontal: np.ndarray, ipd: float) -> dict[str, float]:
     def above_pupil_line(point: np.ndarray) -> float:
         return float(point[1] - (right_pupil[1] + slope * (point[0] - right_pupil[0]))) / ipd
 
-    lip_midline = float(frontal[list(_LIP_MIDLINE), 1].mean())
+    lip_midline = float(frontal[list(LIP_MIDLINE), 1].mean())
     values: dict[str, float] = {}
-    for side in (_LEFT, _RIGHT):
-        pupil = frontal[_PUPIL[side]]
-        brow = _height_on_curve(frontal[list(_BROW_UPPER[side])], pupil[0])
-        upper_lid = _height_on_curve(frontal[list(_LID_UPPER[side])], pupil[0])
-        lower_lid = _height_on_curve(frontal[list(_LID_LOWER[side])], pupil[0])
-        lateral, medial = frontal[_LATERAL_CANTHUS[side]], frontal[_MEDIAL_CANTHUS[side]]
+    for side in (Side.LEFT, Side.RIGHT):
+        pupil = frontal[PUPIL[side]]
+        brow = _height_on_curve(frontal[list(BROW_UPPER[side])], pupil[0])
+        upper_lid = _height_on_curve(frontal[list(LID_UPPER[side])], pupil[0])
+        lower_lid = _height_on_curve(frontal[list(LID_LOWER[side])], pupil[0])
+        lateral, medial = frontal[LATERAL_CANTHUS[side]], frontal[MEDIAL_CANTHUS[side]]
         values |= {
             f"lift.brow_height.{side}": (brow - pupil[1]) / ipd,
-            f"lift.brow_tail_height.{side}": float(frontal[_BROW_TAIL[side], 1] - lateral[1]) / ipd,
+            f"lift.brow_tail_height.{side}": float(frontal[BROW_TAIL[side], 1] - lateral[1]) / ipd,
             f"lift.palpebral_fissure_height.{side}": (upper_lid - lower_lid) / ipd,
-            f"lift.malar_height.{side}": above_pupil_line(frontal[_LATERAL_MALAR[side]]),
-            f"lift.cheek_apex_height.{side}": above_pupil_line(frontal[_CHEEK_APEX[side]]),
-            f"lift.mouth_corner_height.{side}": float(frontal[_MOUTH_CORNER[side], 1] - lip_midline) / ipd,
+            f"lift.malar_height.{side}": above_pupil_line(frontal[LATERAL_MALAR[side]]),
+            f"lift.cheek_apex_height.{side}": above_pupil_line(frontal[CHEEK_APEX[side]]),
+            f"lift.mouth_corner_height.{side}": float(frontal[MOUTH_CORNER[side], 1] - lip_midline) / ipd,
             f"lift.canthal_tilt.{side}": math.degrees(
                 math.atan2(float(lateral[1] - medial[1]), abs(float(lateral[0] - medial[0])))
             ),
@@ -531,7 +487,7 @@ def _lift(frontal: np.ndarray, ipd: float) -> dict[str, float]:
 
 def _symmetry(frontal: np.ndarray, ipd: float) -> dict[str, float]:
     """Symmetry family: mirror-pair RMS about the least-squares midline, from frontal (478, 2) points."""
-    midline = frontal[list(_MIDLINE)]
+    midline = frontal[list(MIDLINE)]
     centre = midline.mean(axis=0)
     _, _, axes = np.linalg.svd(midline - centre, full_matrices=False)
     normal = axes[1]  # the midline runs along the first principal axis; its normal is the second

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from progress.model import canonical_face_vertices
-from progress.regions import RIGID_BASIS
+from progress.regions import LATERAL_CANTHUS, MEDIAL_CANTHUS, RIGID_BASIS, Side
 
 __all__ = [
     "CANONICAL_INTER_PUPILLARY_MM",
@@ -103,8 +103,8 @@ def canonical_landmarks() -> np.ndarray:
         float64 (468, 3), read-only.
     """
     vertices = canonical_face_vertices()
-    right_eye = vertices[[33, 133]].mean(axis=0)
-    left_eye = vertices[[362, 263]].mean(axis=0)
+    right_eye = vertices[[LATERAL_CANTHUS[Side.RIGHT], MEDIAL_CANTHUS[Side.RIGHT]]].mean(axis=0)
+    left_eye = vertices[[MEDIAL_CANTHUS[Side.LEFT], LATERAL_CANTHUS[Side.LEFT]]].mean(axis=0)
     pixels_per_cm = CANONICAL_INTER_PUPILLARY_PX / float(np.linalg.norm(left_eye - right_eye))
     eye_line = (right_eye[1] + left_eye[1]) / 2
     frame = np.empty_like(vertices)

@@ -30,7 +30,17 @@ from progress.analysis import PhotoResult
 from progress.errors import ProgressError
 from progress.model import canonical_face_vertices
 from progress.pictures import open_picture
-from progress.regions import FACE_OVAL, IRIS_CENTER_LEFT, IRIS_CENTER_RIGHT, RIGID_BASIS, ROI_POLYGONS, Region
+from progress.regions import (
+    FACE_OVAL,
+    IRIS_CENTER_LEFT,
+    IRIS_CENTER_RIGHT,
+    LATERAL_CANTHUS,
+    MEDIAL_CANTHUS,
+    RIGID_BASIS,
+    ROI_POLYGONS,
+    Region,
+    Side,
+)
 from progress.store import Store
 
 __all__ = [
@@ -187,7 +197,7 @@ def component_settings(
             "canonical_basis_small": pixels[list(RIGID_BASIS)].tolist(),
             "check_size": [round(900 * CHECK_SCALE), round(1100 * CHECK_SCALE)],
             "iris": [IRIS_CENTER_RIGHT, IRIS_CENTER_LEFT],
-            "eye_corners": [[33, 133], [362, 263]],
+            "eye_corners": [[LATERAL_CANTHUS[side], MEDIAL_CANTHUS[side]] for side in (Side.RIGHT, Side.LEFT)],
             "face_oval": list(FACE_OVAL),
             "skin_rois": [
                 list(ROI_POLYGONS[name]) for name in (Region.FOREHEAD, Region.CHEEK_RIGHT, Region.CHEEK_LEFT)

@@ -23,7 +23,18 @@ import numpy as np
 
 from progress.align import CANONICAL_INTER_PUPILLARY_PX
 from progress.colour import delta_e_2000, individual_typology_angle, srgb_to_linear
-from progress.regions import FACE_OVAL, LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, ROI_POLYGONS, Region
+from progress.regions import (
+    CHIN,
+    FACE_OVAL,
+    LEFT_BROW,
+    LEFT_EYE,
+    NOSE,
+    OUTER_LIPS,
+    RIGHT_BROW,
+    RIGHT_EYE,
+    ROI_POLYGONS,
+    Region,
+)
 from progress.ridges import frangi, skeleton_length_px
 
 __all__ = [
@@ -72,11 +83,8 @@ NON_SKIN_CHROMA = 15.0
 
 _EXCLUSION_GROWTH_MM = 2.0
 _EROSION_MM = 2.0
-_CHIN = (18, 313, 421, 418, 262, 369, 396, 175, 171, 140, 32, 194, 201, 83)
-_NOSE = (168, 6, 197, 195, 5, 4, 1, 2, 98, 327, 129, 358, 64, 294, 48, 278, 115, 344, 220, 440, 114, 343, 217,
-         437, 198, 420, 131, 360, 49, 279)  # fmt: skip
 _POLYGONS: dict[str, tuple[int, ...]] = {
-    region: {**ROI_POLYGONS, Region.CHIN: _CHIN, Region.FACE: FACE_OVAL}[region] for region in Region
+    region: {**ROI_POLYGONS, Region.CHIN: CHIN, Region.FACE: FACE_OVAL}[region] for region in Region
 }
 COLOUR_REGIONS = (Region.FOREHEAD, Region.CHEEK_LEFT, Region.CHEEK_RIGHT, Region.CHIN, Region.FACE)
 LINE_REGIONS = (
@@ -139,7 +147,7 @@ def _regions(landmarks: np.ndarray, shape: tuple[int, int]) -> dict[str, _Region
     features = np.zeros(shape, np.uint8)
     for feature in (RIGHT_EYE, LEFT_EYE, RIGHT_BROW, LEFT_BROW, OUTER_LIPS):
         cv2.fillPoly(features, [points[list(feature)]], 1)
-    cv2.fillConvexPoly(features, cv2.convexHull(points[list(_NOSE)]), 1)
+    cv2.fillConvexPoly(features, cv2.convexHull(points[list(NOSE)]), 1)
     kept = 1 - np.asarray(cv2.dilate(features, _disc(_EXCLUSION_GROWTH_MM)), dtype=np.uint8)
     erosion = _disc(_EROSION_MM)
     regions = {}
