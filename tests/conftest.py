@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 import skimage.data
-from helpers import scale_exposure
+from helpers import ARTIFACTS, ROOT, AppServer, require_chromium, scale_exposure, streamlit_server
 
 from progress import FaceLandmarker
 
@@ -52,8 +52,29 @@ def client_photo(portrait: np.ndarray) -> np.ndarray:
     return scale_exposure(portrait, 0.9)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses a model fixture ``model``."""
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """One ``streamlit run app.py`` for every browser test of the app (test_browser*.py): starting one and its
+    first run take seconds. Each test makes its own clients, with names no other test uses."""
+    require_chromium()
+    folder = tmp_path_factory.mktemp("practice")
+    with streamlit_server(ROOT / "app.py", data_folder=folder, log=ARTIFACTS / "streamlit-server.log") as url:
+        yield AppServer(url, folder)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse",
+        action="store_true",
+        default=False,
+        help="run the tests in reverse order: no test may depend on what ran before it",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses a model fixture ``model``; with ``--reverse``, run them last to first."""
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
+    if config.getoption("reverse"):
+        items.reverse()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import resource
@@ -15,13 +16,17 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from progress.analysis import PhotoResult
+from progress.analysis import analyze_photo as _analyze_photo
 from progress.colour import scale_light
+from progress.landmarks import FaceLandmarker
 
 
 def encode(image: np.ndarray, format: str = "JPEG", **params: object) -> bytes:
@@ -206,6 +211,14 @@ def streamlit_server(
         process.wait(timeout=30)
 
 
+@dataclass(frozen=True)
+class AppServer:
+    """``streamlit run app.py`` for the browser tests: its URL and the data folder its records are in."""
+
+    url: str
+    data_folder: Path
+
+
 def cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> np.ndarray:
     """``image`` (uint8 RGB) with CIELAB a* shifted by ``a_star`` on both cheeks, feathered over about 2 mm of the
     canonical frame (the cheek polygons of :data:`progress.regions.ROI_POLYGONS`, dilated 21 px, blurred σ 4 px)."""
@@ -220,3 +233,67 @@ def cheeks_shifted(image: np.ndarray, landmarks: np.ndarray, a_star: float) -> n
     lab: np.ndarray = cv2.cvtColor(image.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
     lab[..., 1] += a_star * mask
     return np.asarray(np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255), dtype=np.uint8)
+
+
+DEMO_CLIENT = sorted((ROOT / "progress" / "demo_client").glob("*.jpg"))
+"""The demo client's eight photos (one a session), in session order."""
+_AnalysisKey = tuple[str, str, object]
+"""(SHA-256 of the photo's bytes, its file name, the baseline's own key or None)."""
+_ANALYSES: dict[tuple[_AnalysisKey, str | None], PhotoResult] = {}
+"""Results :func:`analysed` handed out, by (key, the path the caller gave)."""
+_KEYS: dict[int, tuple[PhotoResult, _AnalysisKey]] = {}
+"""id() of each of those results → (the result, kept here so that its id is never reused; its key)."""
+
+
+def analysed(
+    source: str | Path | bytes,
+    landmarker: FaceLandmarker,
+    *,
+    name: str | None = None,
+    baseline: PhotoResult | None = None,
+) -> PhotoResult:
+    """:func:`progress.analysis.analyze_photo`, remembered for the whole test process: the same photo bytes under
+    the same file name (a capture date may come from it), against the same remembered baseline, are analysed
+    once. A test run alone analyses for itself; a full run analyses the bundled photos once, not in every test.
+
+    For tests that need an analysis, not for tests of the analysis (whose repeats it would make identical): a
+    baseline this function did not hand out, or a refusal, is never remembered. The results are shared: frozen
+    dataclasses, but do not change their arrays in place.
+    """
+    if baseline is not None and (id(baseline) not in _KEYS or _KEYS[id(baseline)][0] is not baseline):
+        return _analyze_photo(source, landmarker, name=name, baseline=baseline)
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    label = name or (None if isinstance(source, bytes) else str(source))
+    key = (
+        hashlib.sha256(data).hexdigest(),
+        Path(label).name if label else "",
+        None if baseline is None else _KEYS[id(baseline)][1],
+    )
+    if (key, label) not in _ANALYSES:
+        same = next((result for (known, _), result in _ANALYSES.items() if known == key), None)
+        if same is None:
+            same = _analyze_photo(source, landmarker, name=name, baseline=baseline)
+        result = same if same.path == label else replace(same, path=label)
+        _ANALYSES[key, label] = result
+        _KEYS[id(result)] = (result, key)
+    return _ANALYSES[key, label]
+
+
+def analysed_demo_client(landmarker: FaceLandmarker) -> list[PhotoResult]:
+    """The demo client's photos analysed as the app and ``progress report`` do: the first one, then the others
+    against it as the baseline (remembered by :func:`analysed`)."""
+    first = analysed(DEMO_CLIENT[0], landmarker)
+    return [first, *(analysed(path, landmarker, baseline=first) for path in DEMO_CLIENT[1:])]
+
+
+@contextmanager
+def remembered_analyses() -> Iterator[None]:
+    """While the block runs, the product's analyses (``analyze_photo`` as :mod:`progress.analysis`,
+    :mod:`progress.practice` and the command line call it) go through :func:`analysed`."""
+    import progress.analysis
+    import progress.practice
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (progress.analysis, progress.practice):
+            patch.setattr(module, "analyze_photo", analysed)
+        yield

@@ -7,13 +7,11 @@ Screenshots go to ``PROGRESS_TEST_ARTIFACTS`` (default ``.artifacts/`` in the ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, encode, require_chromium, streamlit_server
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, encode
 from playwright.sync_api import Page, expect, sync_playwright
 
 from progress.store import Store
@@ -24,18 +22,9 @@ WAIT_MS = 180_000
 """Analysing the demo client takes seconds on a slow machine: wait for it, not for a fixed delay."""
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    data_folder: Path
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    require_chromium()
-    folder = tmp_path_factory.mktemp("practice")
-    with streamlit_server(ROOT / "app.py", data_folder=folder, log=ARTIFACTS / "streamlit-server.log") as url:
-        yield Server(url, folder)
+@pytest.fixture
+def server(app_server: AppServer) -> AppServer:
+    return app_server
 
 
 MARKDOWN_NAME = "![x](http://example.invalid/p.png)"
@@ -105,7 +94,7 @@ def _form_is_empty(page: Page) -> None:
 
 
 def test_a_practitioner_keeps_two_clients_apart_corrects_records_and_downloads(
-    server: Server, client_photo: np.ndarray, tmp_path: Path
+    server: AppServer, client_photo: np.ndarray, tmp_path: Path
 ) -> None:
     first, second = tmp_path / "IMG_20260105_100000.jpg", tmp_path / "IMG_20260119_100000.jpg"
     first.write_bytes(encode(client_photo))
@@ -124,8 +113,7 @@ def test_a_practitioner_keeps_two_clients_apart_corrects_records_and_downloads(
 
         # two sessions for X: numbered from the records, the form emptied after each save
         _choose_screen(page, "New session")
-        _save_session(page, first, 1)
-        _form_is_empty(page)
+        _save_session(page, first, 1)  # ends by checking that the form is empty
         page.screenshot(path=str(ARTIFACTS / "browser-session-saved.png"), full_page=True)
         _save_session(page, second, 2)
         assert _sessions(server.data_folder, x) == [(1, 1), (2, 1)]
@@ -214,7 +202,9 @@ def test_a_practitioner_keeps_two_clients_apart_corrects_records_and_downloads(
     assert files["timelapse.gif"][:3] == b"GIF"
 
 
-def test_a_client_named_in_markdown_fetches_nothing(server: Server, client_photo: np.ndarray, tmp_path: Path) -> None:
+def test_a_client_named_in_markdown_fetches_nothing(
+    server: AppServer, client_photo: np.ndarray, tmp_path: Path
+) -> None:
     photo = tmp_path / "![y](http:__example.invalid_q.png).jpg"
     photo.write_bytes(encode(client_photo, quality=80))
     requests: list[str] = []

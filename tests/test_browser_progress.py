@@ -1,29 +1,38 @@
 """The Progress screen in a real browser: Debian's headless Chromium, driven by Playwright, against
 ``streamlit run app.py``. Opens the demo client, goes to Progress and finds the concern summary above the first
 chart, in plain words; saves a screenshot (``PROGRESS_TEST_ARTIFACTS``, default ``.artifacts/`` in the checkout).
+
+The demo client is made in the server's records before the browser opens, by the app's own ``open_demo_client``
+with the analyses this test process remembers (``helpers.remembered_analyses``), so the button finds it made: the
+first opening, which analyses the photos, is tested in ``test_app.py`` (``test_first_run_offers_the_demo_client...``).
+The server is the one ``test_browser.py`` uses too (the ``app_server`` fixture).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, require_chromium, streamlit_server
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, remembered_analyses
 
-pytestmark = pytest.mark.model  # the app analyses the demo client in the browser
+from progress import FaceLandmarker
+
+pytestmark = pytest.mark.model  # the demo client is analysed (or its remembered analyses used)
 
 WAIT_MS = 180_000
 """Analysing the demo client takes seconds on a slow machine: wait for it, not for a fixed delay."""
 IDENTIFIER = re.compile(r"\b(tone|redness|brightness|spots|texture|lines|undereye|contour|lift|symmetry)\.[a-z_0-9]+")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_chromium()
-    folder = tmp_path_factory.mktemp("practice")
-    with streamlit_server(ROOT / "app.py", data_folder=folder, log=ARTIFACTS / "streamlit-server-progress.log") as url:
-        yield url
+@pytest.fixture
+def server(app_server: AppServer, landmarker: FaceLandmarker) -> str:
+    """The app, with the demo client in its records (made by the app's own ``open_demo_client``)."""
+    from progress.practice import open_demo_client
+    from progress.store import Store
+
+    with remembered_analyses(), Store(data_folder=app_server.data_folder) as store:
+        open_demo_client(store, landmarker)
+    return app_server.url
 
 
 def test_the_demo_clients_progress_opens_with_the_concern_summary_above_the_first_chart(server: str) -> None:

@@ -14,6 +14,7 @@ Screenshots go to ``PROGRESS_TEST_ARTIFACTS`` (default ``.artifacts/`` in the ch
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,6 +68,9 @@ OVERLAY_COVERAGE = """() => {
 }"""
 """Share of the overlay's pixels drawn on: the face outline and a framing guide are thin lines (a few %), the
 ghost is a whole face."""
+SHUTTER_TAKEN = """() => document.getElementById("status").textContent.includes("Saving the photo")
+  || (window.captureStats && window.captureStats.shots > 0)"""
+"""The component took a shot: it is saving it (its live checks pause meanwhile), or has counted it."""
 
 
 def _write_y4m(frames: list[np.ndarray], path: Path, fps: int = 25) -> Path:
@@ -99,22 +103,18 @@ def real_video(tmp_path_factory: pytest.TempPathFactory, landmarker: FaceLandmar
     if not CLIP.exists():
         pytest.skip(f"{CLIP} is absent (../shared/captures beside the checkout): no real face video")
     capture = cv2.VideoCapture(str(CLIP))
-    frames = []
-    while True:
+    frames: list[np.ndarray] = []
+    while len(frames) <= max(STILL_FRAME, *MOVING_FRAMES):  # the frames the video plays, not the whole clip
         ok, frame = capture.read()
-        if not ok:
-            break
+        assert ok, f"{CLIP} ends at frame {len(frames)}"
         frames.append(frame)
     capture.release()
+    # 0.7× exposure is a function of each value alone: a table of its 256 answers, applied after cropping
+    exposure = scale_light(np.repeat(np.arange(256, dtype=np.uint8)[:, None, None], 3, axis=2), 0.7)[:, 0, 0]
 
-    def exposed(frame: np.ndarray) -> np.ndarray:
-        rgb = scale_light(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), 0.7)
-        return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-
-    held = exposed(frames[STILL_FRAME])
-    eye = _eyes(landmarker, cv2.cvtColor(held, cv2.COLOR_BGR2RGB))
-    still = _crop_at_eyes(held, eye)
-    moving = [_crop_at_eyes(exposed(frames[i]), eye) for i in MOVING_FRAMES]
+    eye = _eyes(landmarker, cv2.cvtColor(exposure[frames[STILL_FRAME]], cv2.COLOR_BGR2RGB))
+    still = exposure[_crop_at_eyes(frames[STILL_FRAME], eye)]
+    moving = [exposure[_crop_at_eyes(frames[i], eye)] for i in MOVING_FRAMES]
     folder = tmp_path_factory.mktemp("fake_camera")
     video = _write_y4m([still] * 50 + moving, folder / "sitting.y4m")
     ok, jpeg = cv2.imencode(".jpg", still, [cv2.IMWRITE_JPEG_QUALITY, 95])
@@ -164,7 +164,7 @@ def _wait_for_photos(store: Store, client_id: int, count: int, before: int, time
         photos = _photos(store, client_id)
         if len(photos) - before >= count:
             return photos
-        time.sleep(1.0)
+        time.sleep(0.2)
     return _photos(store, client_id)
 
 
@@ -201,11 +201,12 @@ def test_a_new_clients_photos_are_stored_by_the_automatic_shutter(
         photos = _wait_for_photos(store, client.id, 1, 0, STORED_WITHIN_S)
         assert photos, "the automatic shutter stored no photo within a minute"
         expect(page.get_by_text("stored in today's session").first).to_be_visible(timeout=90_000)
-        photos = _wait_for_photos(store, client.id, 3, 0, STORED_WITHIN_S)
-        page.wait_for_timeout(1000)
+        # the client steps away and comes back (the video's talking frames, then the still one again): once is
+        # enough here, the shutter's rearming after every shot is tests/js's "automatic shutter" case
+        photos = _wait_for_photos(store, client.id, 2, 0, STORED_WITHIN_S)
+        assert len(photos) >= 2, "no second photo after the client stepped away and came back"
+        expect(page.get_by_text(re.compile(r"[23] photo\(s\) stored in today's session")).first).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "capture-first-session.png"), full_page=True)
-        page.get_by_text("stored in today's session").first.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "capture-first-session-results.png"))
         rate = camera.locator("#stats").text_content()
         frame = page.locator("iframe[title*='capture']").first.element_handle().content_frame()
         assert frame is not None
@@ -248,7 +249,7 @@ def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
         covered = frame.evaluate(OVERLAY_COVERAGE)
         assert covered > 0.05, f"the ghost covers {covered:.1%} of the preview: it is not drawn"
         camera.locator("#opacity").fill("70")  # the practitioner turns the ghost up
-        page.wait_for_timeout(1000)
+        page.wait_for_timeout(300)  # a few frames of the overlay, for the screenshot
         page.screenshot(path=str(ARTIFACTS / "capture-with-ghost.png"), full_page=True)
         browser.close()
     analyses = store.latest_analyses(client.id)
@@ -260,10 +261,28 @@ def test_with_a_baseline_the_ghost_shows_and_stored_photos_pass_their_checks(
     assert all(_is_local(request) for request in requests)
 
 
+def _keep_page_state(page: Page, stem: Path) -> None:
+    """A screenshot, the page's and the component's text and the component's own numbers, as ``stem``.png and
+    ``stem``.txt (for finding why a shot was not stored or shown)."""
+    page.screenshot(path=str(stem.with_suffix(".png")), full_page=True)
+    handle = page.locator("iframe[title*='capture']").first.element_handle()
+    frame = handle.content_frame() if handle is not None else None
+    stats = frame.evaluate("window.captureStats") if frame is not None else None
+    component = frame.evaluate("document.body.innerText") if frame is not None else "(no component)"
+    running = page.locator("[data-testid=stStatusWidgetRunningIcon]").count()
+    stale = page.locator("[data-stale=true]").count()
+    stem.with_suffix(".txt").write_text(
+        f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\nrunning icon: {running}, stale elements: {stale}\n"
+        f"captureStats: {stats}\n\n--- page ---\n{page.locator('body').inner_text()}\n"
+        f"\n--- component ---\n{component}\n"
+    )
+
+
 @pytest.mark.model  # the browser runs the face model (and the stored photo is analysed)
 def test_the_manual_shutter_stores_a_photo_and_the_page_stays_on_this_machine(
     practice: tuple[str, Store], synthetic_video: Path
 ) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect, sync_playwright
 
     url, store = practice
@@ -273,15 +292,32 @@ def test_the_manual_shutter_stores_a_photo_and_the_page_stays_on_this_machine(
         camera = page.frame_locator("iframe[title*='capture']").first
         expect(camera.locator("#checks li[data-check=smile]")).to_be_visible(timeout=90_000)
         expect(camera.locator("#checks li[data-check=smile]")).to_contain_text("Relax your mouth")  # he smiles
-        camera.get_by_role("button", name="Take the photo now").click()
+        # The button sits under the live checks, whose hints come and go with every frame: it moves, and on a
+        # loaded machine a click can land where it was a moment before (seen: shots 0, nothing stored, no error).
+        # A click is retried until the component says it is saving (SHUTTER_TAKEN), at most three times.
+        frame = page.locator("iframe[title*='capture']").first.element_handle().content_frame()
+        assert frame is not None
+        for _ in range(3):
+            camera.get_by_role("button", name="Take the photo now").click()
+            try:
+                frame.wait_for_function(SHUTTER_TAKEN, timeout=5_000)
+                break
+            except PlaywrightTimeoutError:
+                continue
         photos = _wait_for_photos(store, client.id, 1, 0, STORED_WITHIN_S)
+        if not photos:
+            _keep_page_state(page, ARTIFACTS / "capture-manual-not-stored")
+        assert photos, "the manual shot was not stored within a minute (.artifacts/capture-manual-not-stored.*)"
         shown = page.get_by_text("stored in today's session").first
         try:
             expect(shown).to_be_visible(timeout=30_000)
         except AssertionError:
-            # In 2 of 3 full CI rehearsals the page did not re-render after this shot although the photo was
-            # stored (cause not found; never alone or file by file). The screen reads today's capture session
-            # from the records, so a reload must show the photo and its checks.
+            # Kept from the CI rehearsals where the page seemed not to re-render after this shot. Those runs did
+            # not check that the photo was stored (it is asserted above now), and the same failure seen here
+            # was a click that missed the moving button (handled above). Should the page really not re-render,
+            # the screen reads today's capture session from the records, so a reload must show the photo and
+            # its checks; what the page showed is kept in .artifacts/capture-manual-not-rerendered.*.
+            _keep_page_state(page, ARTIFACTS / "capture-manual-not-rerendered")
             page.reload()
             expect(shown).to_be_visible(timeout=90_000)
         expect(page.get_by_text("relax the mouth").first).to_be_visible(timeout=90_000)  # its checks

@@ -80,6 +80,7 @@ def test_baseline_adds_the_comparison_checks(client_photo: np.ndarray, tmp_path:
     assert names[-3:] == ["camera_distance_change", "lighting_change", "light_direction_change"]
 
 
+@pytest.mark.model  # the photo is analysed in a fresh interpreter
 def test_python_dash_m_is_the_same_command_with_readable_output(client_photo: np.ndarray, tmp_path: Path) -> None:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(encode(client_photo))
@@ -291,6 +292,7 @@ def test_importing_the_command_line_loads_nothing_heavy() -> None:
     assert not loaded & {*HEAVY_MODULES, "matplotlib", "cv2", "mediapipe", "numpy", "PIL"}
 
 
+@pytest.mark.model  # the photo is analysed in a fresh interpreter
 def test_analyze_imports_neither_the_records_nor_the_statistics(client_photo: np.ndarray, tmp_path: Path) -> None:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(encode(client_photo))

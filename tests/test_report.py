@@ -8,23 +8,23 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import DEMO_CLIENT, analysed_demo_client, remembered_analyses
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from progress import FaceLandmarker, PhotoResult
-from progress.analysis import analyze_photos
 from progress.concerns import CONCERNS
 from progress.report import DEFAULT_NEXT_STEP, ReportOptions, client_report, logo_png
 from progress.series import SeriesResult, Verdict, analyze_series, group_sessions, with_baseline
 
-DEMO = sorted((Path(__file__).parents[1] / "progress" / "demo_client").glob("*.jpg"))
 PRIMARY = ["redness.cheek_contrast.cheek_left", "redness.cheek_contrast.cheek_right", "tone.sd_redness.face"]
 MAX_REPORT_BYTES = 3 * 1024 * 1024
 IDENTIFIER = re.compile(r"\b(tone|redness|brightness|spots|texture|lines|undereye|contour|lift|symmetry)\.[a-z_0-9]+")
@@ -41,12 +41,27 @@ OPTIONS = ReportOptions(
 
 @pytest.fixture(scope="module")
 def demo_results(landmarker: FaceLandmarker) -> list[PhotoResult]:
-    return list(analyze_photos(DEMO, landmarker))
+    """The demo client analysed as the app and ``progress report`` do (the first photo is the baseline)."""
+    return analysed_demo_client(landmarker)
 
 
 @pytest.fixture(scope="module")
 def series(demo_results: list[PhotoResult]) -> SeriesResult:
     return analyze_series(with_baseline(group_sessions(demo_results)), primary=PRIMARY)
+
+
+@pytest.fixture(scope="module")
+def report(series: SeriesResult) -> Callable[[ReportOptions], bytes]:
+    """``client_report(series, options)``, each set of options made once for this module (a report takes about a
+    second: its charts)."""
+    made: dict[ReportOptions, bytes] = {}
+
+    def make(options: ReportOptions) -> bytes:
+        if options not in made:
+            made[options] = client_report(series, options)
+        return made[options]
+
+    return make
 
 
 def _text(pdf: bytes) -> str:
@@ -58,9 +73,9 @@ def _flat(text: str) -> str:
 
 
 def test_the_report_has_the_practice_the_course_the_photos_the_summary_and_the_next_step(
-    series: SeriesResult,
+    report: Callable[[ReportOptions], bytes],
 ) -> None:
-    pdf = client_report(series, OPTIONS)
+    pdf = report(OPTIONS)
     reader = PdfReader(io.BytesIO(pdf))
     text = _flat(_text(pdf))
     for expected in (
@@ -86,9 +101,9 @@ def test_the_report_has_the_practice_the_course_the_photos_the_summary_and_the_n
     assert len(reader.pages[0].images) == 2  # first and latest session, side by side
 
 
-def test_no_identifiers_or_expert_units_outside_the_expert_appendix(series: SeriesResult) -> None:
-    plain = _text(client_report(series, OPTIONS))
-    expert = _text(client_report(series, replace(OPTIONS, expert_appendix=True)))
+def test_no_identifiers_or_expert_units_outside_the_expert_appendix(report: Callable[[ReportOptions], bytes]) -> None:
+    plain = _text(report(OPTIONS))
+    expert = _text(report(replace(OPTIONS, expert_appendix=True)))
     assert "Expert appendix" not in plain
     before, appendix = expert.split("Expert appendix", 1)
     for text in (plain, before):
@@ -98,8 +113,10 @@ def test_no_identifiers_or_expert_units_outside_the_expert_appendix(series: Seri
     assert "redness.cheek_contrast.cheek_left" in appendix and "MDC95" in appendix
 
 
-def test_charts_only_for_concerns_with_a_conclusion(series: SeriesResult) -> None:
-    reader = PdfReader(io.BytesIO(client_report(series, replace(OPTIONS, include_photos=False))))
+def test_charts_only_for_concerns_with_a_conclusion(
+    series: SeriesResult, report: Callable[[ReportOptions], bytes]
+) -> None:
+    reader = PdfReader(io.BytesIO(report(replace(OPTIONS, include_photos=False))))
     charts = sum(len(page.images) for page in reader.pages)
     judged = [
         m
@@ -107,20 +124,20 @@ def test_charts_only_for_concerns_with_a_conclusion(series: SeriesResult) -> Non
         if m.verdict in (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.NO_CLEAR_CHANGE)
     ]
     assert 0 < charts <= len(judged)
-    text = _text(client_report(series, OPTIONS))
+    text = _text(report(OPTIONS))
     assert "Jaw width vs cheekbones" not in text  # not enough comparable sessions: no chart of it
 
 
-def test_a_client_without_photo_consent_gets_no_photos(series: SeriesResult) -> None:
-    with_photos = PdfReader(io.BytesIO(client_report(series, OPTIONS)))
-    without = PdfReader(io.BytesIO(client_report(series, replace(OPTIONS, include_photos=False))))
+def test_a_client_without_photo_consent_gets_no_photos(report: Callable[[ReportOptions], bytes]) -> None:
+    with_photos = PdfReader(io.BytesIO(report(OPTIONS)))
+    without = PdfReader(io.BytesIO(report(replace(OPTIONS, include_photos=False))))
     assert len(without.pages[0].images) == 0
     count = sum(len(page.images) for page in with_photos.pages)
     assert sum(len(page.images) for page in without.pages) == count - 2  # charts only, no face anywhere
 
 
-def test_embedded_photos_carry_no_exif_and_fonts_are_embedded(series: SeriesResult) -> None:
-    reader = PdfReader(io.BytesIO(client_report(series, OPTIONS)))
+def test_embedded_photos_carry_no_exif_and_fonts_are_embedded(report: Callable[[ReportOptions], bytes]) -> None:
+    reader = PdfReader(io.BytesIO(report(OPTIONS)))
     for image in reader.pages[0].images:
         assert b"Exif" not in image.data and b"GPS" not in image.data
     resources = reader.pages[0]["/Resources"].get_object()
@@ -143,31 +160,33 @@ def _logo_with_gps() -> bytes:
     return buffer.getvalue()
 
 
-def test_the_logo_is_re_encoded_from_its_pixels_and_carries_no_location(series: SeriesResult) -> None:
+def test_the_logo_is_re_encoded_from_its_pixels_and_carries_no_location(
+    report: Callable[[ReportOptions], bytes],
+) -> None:
     logo = _logo_with_gps()
     assert b"SECRET-LOGO-COMMENT" in logo and b"Exif" in logo
     png = logo_png(logo)
     assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n" and b"SECRET" not in png and b"Exif" not in png
     decoded = np.asarray(Image.open(io.BytesIO(png)))
     assert decoded.shape == (80, 200, 3) and abs(int(decoded[40, 50, 1]) - 120) < 8  # the same pixels
-    pdf = client_report(series, replace(OPTIONS, logo=logo, include_photos=False))
+    pdf = report(replace(OPTIONS, logo=logo, include_photos=False))
     assert b"SECRET-LOGO-COMMENT" not in pdf and logo[2:200] not in pdf  # not byte for byte
     images = PdfReader(io.BytesIO(pdf)).pages[0].images
     assert len(images) == 1 and b"Exif" not in images[0].data
     assert logo_png(b"not a picture") is None
-    unreadable = client_report(series, replace(OPTIONS, logo=b"not a picture", include_photos=False))
+    unreadable = report(replace(OPTIONS, logo=b"not a picture", include_photos=False))
     assert len(PdfReader(io.BytesIO(unreadable)).pages[0].images) == 0
 
 
 @pytest.mark.parametrize(("page_size", "points"), [("A4", (595.28, 841.89)), ("Letter", (612.0, 792.0))])
-def test_a4_and_letter(series: SeriesResult, page_size: str, points: tuple[float, float]) -> None:
-    reader = PdfReader(io.BytesIO(client_report(series, ReportOptions(client="Demo", page_size=page_size))))
+def test_a4_and_letter(report: Callable[[ReportOptions], bytes], page_size: str, points: tuple[float, float]) -> None:
+    reader = PdfReader(io.BytesIO(report(ReportOptions(client="Demo", page_size=page_size))))
     box = reader.pages[0].mediabox
     assert (float(box.width), float(box.height)) == pytest.approx(points, abs=0.5)
 
 
-def test_the_default_next_step_and_report_date(series: SeriesResult) -> None:
-    text = _flat(_text(client_report(series, ReportOptions(client="Demo"))))
+def test_the_default_next_step_and_report_date(report: Callable[[ReportOptions], bytes]) -> None:
+    text = _flat(_text(report(ReportOptions(client="Demo"))))
     assert DEFAULT_NEXT_STEP in text
     today = date.today()
     assert f"Report date: {today.day} {today:%B %Y}" in text
@@ -181,13 +200,13 @@ def test_twelve_sessions_stay_under_three_megabytes(demo_results: list[PhotoResu
     assert len(pdf) < MAX_REPORT_BYTES
 
 
-def test_a_page_renders_to_png(series: SeriesResult, tmp_path: Path) -> None:
+def test_a_page_renders_to_png(report: Callable[[ReportOptions], bytes], tmp_path: Path) -> None:
     if shutil.which("pdftoppm") is None:
         if os.environ.get("CI"):
             pytest.fail("pdftoppm (Debian's poppler-utils) must be installed by .ci/run")
         pytest.skip("pdftoppm (poppler-utils) is not installed on this machine")
     source = tmp_path / "report.pdf"
-    source.write_bytes(client_report(series, OPTIONS))
+    source.write_bytes(report(OPTIONS))
     subprocess.run(
         ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")],
         check=True,
@@ -197,26 +216,27 @@ def test_a_page_renders_to_png(series: SeriesResult, tmp_path: Path) -> None:
     assert len(rendered) == 1 and rendered[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.model  # analyses the demo photos
+@pytest.mark.model  # analyses the demo photos (unless this process has analysed them already)
 def test_the_command_line_writes_the_report(tmp_path: Path) -> None:
     from progress.cli import main
 
     out = io.StringIO()
-    status = main(
-        [
-            "report",
-            str(DEMO[0].parent),
-            "--out",
-            str(tmp_path / "r.pdf"),
-            "--client",
-            "C-017",
-            "--practice",
-            "Calm Needle Practice",
-            "--no-photos",
-            "--letter",
-        ],
-        out=out,
-    )
+    with remembered_analyses():  # the analyses are the fixtures'; the command's own work is reading, grouping, writing
+        status = main(
+            [
+                "report",
+                str(DEMO_CLIENT[0].parent),
+                "--out",
+                str(tmp_path / "r.pdf"),
+                "--client",
+                "C-017",
+                "--practice",
+                "Calm Needle Practice",
+                "--no-photos",
+                "--letter",
+            ],
+            out=out,
+        )
     assert status == 0 and "8 sessions" in out.getvalue()
     reader = PdfReader(tmp_path / "r.pdf")
     assert "C-017" in reader.pages[0].extract_text() and not reader.pages[0].images

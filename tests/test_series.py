@@ -332,7 +332,7 @@ def test_a_small_series_of_real_pixels_finds_the_fading_cheeks(
     photos = []
     for session in range(5):
         image = cheeks_shifted(client_photo, face.landmarks, -2.0 * session)  # a* −8 by the fifth session
-        result = analyze_photo(encode(image, "PNG"), landmarker, name=f"s{session}.png")
+        result = analyze_photo(encode(image, "PNG", compress_level=1), landmarker, name=f"s{session}.png")
         photos.append(replace(result, captured_at=START + timedelta(days=14 * session)))
     cheeks = ["redness.a_star.cheek_left", "redness.a_star.cheek_right"]
     series = analyze_series(with_baseline(group_sessions(photos)), primary=cheeks)

@@ -172,7 +172,8 @@ def test_importing_the_package_changes_nothing_outside_it() -> None:
         "print(sorted(f for f in Image.OPEN if 'HEIF' in f.upper()), chosen,\n"
         "      sorted(k for k in os.environ if 'proxy' in k.lower()))"
     )
-    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    # importing streamlit sets MPLBACKEND in os.environ: after any test that did, a child would inherit a choice
+    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and k != "MPLBACKEND"}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=environment
     )
