@@ -89,7 +89,7 @@ def clip_results(video: Path, frames: Sequence[int], *, cache: Path | None = Non
     wanted = [index for index in frames if str(index) not in known]
     if wanted:
         known |= _analyse_frames(video, set(wanted))
-        temporary = store.with_suffix(".tmp")
+        temporary = store.with_suffix(f".{os.getpid()}.tmp")  # parallel test workers may analyse the same clip
         temporary.write_text(json.dumps(known))
         temporary.replace(store)
     return [PhotoResult.from_dict(known[str(index)]) for index in frames if str(index) in known]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -297,3 +298,24 @@ def remembered_analyses() -> Iterator[None]:
         for module in (progress.analysis, progress.practice):
             patch.setattr(module, "analyze_photo", analysed)
         yield
+
+
+@functools.cache
+def postgres_url() -> str | None:
+    """The PostgreSQL test database (``PROGRESS_TEST_POSTGRES_URL``), or None. Under pytest-xdist each worker gets a
+    database of its own (``<name>_gw0``, ``<name>_gw1``, made on first use), since the store tests drop the schema."""
+    import sqlalchemy
+
+    base = os.environ.get("PROGRESS_TEST_POSTGRES_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if base is None or worker is None:
+        return base
+    server, name = base.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    engine = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        known = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": own})
+        if known.first() is None:
+            connection.exec_driver_sql(f'CREATE DATABASE "{own}"')
+    engine.dispose()
+    return f"{server}/{own}"

@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import struct
 import warnings
 import zipfile
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sqlalchemy
+from helpers import postgres_url
 from PIL import Image
 
 from progress.analysis import FaceSummary, PhotoResult
@@ -34,7 +34,7 @@ from progress.errors import ArchiveError, InvalidExportError, NoFaceError, Progr
 from progress.quality import Check, Status
 from progress.store import Store, View
 
-POSTGRES_URL = os.environ.get("PROGRESS_TEST_POSTGRES_URL")
+POSTGRES_URL = postgres_url()
 TABLES = ("analyses", "photos", "photo_contents", "sessions", "clients")
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

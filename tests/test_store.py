@@ -29,6 +29,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from helpers import postgres_url
 from PIL import Image
 
 from progress.analysis import FaceSummary, PhotoResult
@@ -46,7 +47,7 @@ from progress.private_files import write_private_file
 from progress.quality import Check, Status
 from progress.store import Store, View, _metadata
 
-POSTGRES_URL = os.environ.get("PROGRESS_TEST_POSTGRES_URL")
+POSTGRES_URL = postgres_url()
 REPOSITORY = Path(__file__).resolve().parents[1]
 TABLES = ("analyses", "photos", "photo_contents", "sessions", "clients")
 REDNESS, JAW, LINES = "redness.a_star.cheek_left", "contour.jawline_angle.left", "lines.area_fraction.forehead"
