@@ -41,8 +41,10 @@ __all__ = [
     "baseline_result",
     "client_series",
     "comparison_warnings",
+    "measure_again",
     "next_session_number",
     "open_demo_client",
+    "outdated_photos",
     "photo_problem",
     "representative_key",
     "session_faces",
@@ -154,6 +156,38 @@ def client_series(
         sessions.append(Session(label=_session_label(record), day=record.day, photos=tuple(photos)))
     baseline = baseline_sessions or store.client(client_id).baseline_sessions
     return analyze_series(sessions, primary=primary, baseline_sessions=baseline)
+
+
+def outdated_photos(store: Store, client_id: int) -> list[int]:
+    """The client's photos whose newest analysis was made by another version of the analysis (or that have none):
+    their numbers may not compare with those of this version."""
+    analyses = store.latest_analyses(client_id)
+    return [
+        photo.id
+        for record in store.sessions(client_id)
+        for photo in store.photos(record.id)
+        if (analysis := analyses.get(photo.id)) is None or analysis.algorithm_version != ALGORITHM_VERSION
+    ]
+
+
+def measure_again(store: Store, landmarker: FaceLandmarker, client_id: int) -> int:
+    """Analyse every photo of the client again with this version, in session order, the first usable photo of the
+    first session being the baseline (as when they were added); all the new analyses are saved in one transaction,
+    so the old ones stay in use until every photo is done. Returns how many photos were analysed."""
+    results: list[tuple[int, PhotoResult]] = []
+    baseline: PhotoResult | None = None
+    for record in store.sessions(client_id):
+        for photo in store.photos(record.id):
+            name = photo.filename or f"photo {photo.id}"
+            try:
+                result = analyze_photo(store.photo_bytes(photo.id), landmarker, name=name, baseline=baseline)
+            except ProgressError as error:
+                result = PhotoResult(path=name, error=error)
+            if baseline is None and result.ok and not photo.excluded:
+                baseline = result
+            results.append((photo.id, result))
+    store.save_analyses(results, ALGORITHM_VERSION)
+    return len(results)
 
 
 def baseline_result(store: Store, client_id: int) -> PhotoResult | None:

@@ -260,6 +260,21 @@ def test_progress_screen_opens(practice: Path, analysed: Analysed) -> None:
     assert not app.exception
 
 
+def test_photos_measured_by_another_version_are_flagged_and_measured_again(practice: Path, analysed: Analysed) -> None:
+    client_id = _client(practice, "V-1", analysed, sessions=2)
+    with Store(data_folder=practice) as store:
+        first = store.photos(store.sessions(client_id)[0].id)[0]
+        store.save_analysis(first.id, analysed.result, "progress 0.0.1")  # as an older version left it
+    app = _app(client_id, "Progress")
+    assert any("1 of this client's photos were measured by another version" in w.value for w in app.warning)
+    app.button(key="measure_again").click().run()
+    assert not app.exception
+    assert not any("another version" in w.value for w in app.warning)
+    with Store(data_folder=practice) as store:
+        analyses = store.latest_analyses(client_id)
+        assert {a.algorithm_version for a in analyses.values()} == {ALGORITHM_VERSION} and len(analyses) == 2
+
+
 def test_capture_screen_opens(practice: Path) -> None:
     app = _app(_client(practice, "A-023"), "Capture")
     assert not app.exception

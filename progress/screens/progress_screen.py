@@ -11,7 +11,8 @@ import streamlit as st
 from progress.catalogue import catalogue, label, registry
 from progress.concerns import ConcernSummary, Status, concern_summaries, metrics_to_show
 from progress.plot import altair_chart
-from progress.screens.common import revision, series_of, wrote
+from progress.practice import measure_again, outdated_photos
+from progress.screens.common import get_landmarker, revision, series_of, wrote
 from progress.series import MetricSeries, SeriesResult, Verdict
 from progress.store import ClientRecord, Store
 from progress.wording import change_sentence, verdict_words
@@ -27,6 +28,7 @@ SeriesKey = tuple[str, int, tuple[str, ...], int]
 
 def show(store: Store, client: ClientRecord) -> None:
     """The Progress screen of ``client``."""
+    _outdated(store, client)
     primary = tuple(client.primary_metrics)
     series = series_of(store, client.id, primary)
     if len(series.sessions) < 2:
@@ -134,3 +136,27 @@ def _expert(series: SeriesResult) -> None:
 
 def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _outdated_count(_store: Store, url: str, client_id: int, revision: int) -> tuple[int, int]:
+    """(photos measured by another version, all the client's photos)."""
+    photos = sum(len(_store.photos(record.id)) for record in _store.sessions(client_id))
+    return len(outdated_photos(_store, client_id)), photos
+
+
+def _outdated(store: Store, client: ClientRecord) -> None:
+    """Say so when photos were measured by another version of progress, and offer to measure them all again (all of
+    them, so that every photo is compared with the same baseline as before)."""
+    count, photos = _outdated_count(store, str(store.url), client.id, revision(client.id))
+    if not count:
+        return
+    st.warning(
+        f"{count} of this client's photos were measured by another version of progress, so their numbers may not "
+        "compare with those measured now. Measure the photos again to compare like with like."
+    )
+    if st.button(f"Measure all {photos} photos again", key="measure_again"):
+        with st.spinner("Measuring the photos again…"):
+            measure_again(store, get_landmarker(), client.id)
+        wrote(client.id)
+        st.rerun()
