@@ -318,7 +318,10 @@ def reference_cases(landmarks: np.ndarray) -> dict[str, Any]:
     generator = np.random.default_rng(17)
     expressions = []
     for _ in range(40):
-        scores = {name: float(generator.uniform(0.0, generator.choice([0.2, 0.5, 1.0]))) for name in _BLENDSHAPE_NAMES}
+        scores = {
+            name: float(generator.uniform(0.0, generator.choice([0.2, 0.5, 1.0])))
+            for name in quality.EXPRESSION_BLENDSHAPES
+        }
         checks = {check.name: check for check in quality.expression_checks(scores)}
         expressions.append(
             {
@@ -389,34 +392,6 @@ def with_capture_exif(data: bytes, captured_at: datetime, device: str) -> bytes:
         chunk = struct.pack(">I", len(tiff)) + b"eXIf" + tiff + struct.pack(">I", zlib.crc32(b"eXIf" + tiff))
         return data[:end_of_header] + chunk + data[end_of_header:]
     return data
-
-
-_BLENDSHAPE_NAMES = (
-    "mouthSmileLeft",
-    "mouthSmileRight",
-    "jawOpen",
-    "browInnerUp",
-    "browOuterUpLeft",
-    "browOuterUpRight",
-    "eyeSquintLeft",
-    "eyeSquintRight",
-    "eyeBlinkLeft",
-    "eyeBlinkRight",
-    "mouthLeft",
-    "mouthRight",
-    "jawLeft",
-    "jawRight",
-    "mouthPucker",
-    "mouthFunnel",
-    "cheekPuff",
-    "mouthUpperUpLeft",
-    "mouthUpperUpRight",
-    "mouthLowerDownLeft",
-    "mouthLowerDownRight",
-    "browDownLeft",
-    "browDownRight",
-)
-"""The blendshapes the expression checks read (the known cases set each of them)."""
 
 
 def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:

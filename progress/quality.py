@@ -26,6 +26,7 @@ from progress.colour import srgb_to_lab
 from progress.regions import FACE_OVAL, ROI_POLYGONS, Region
 
 __all__ = [
+    "EXPRESSION_BLENDSHAPES",
     "Check",
     "LightingSignature",
     "Status",
@@ -235,6 +236,34 @@ def pose_checks(pose: HeadPose) -> list[Check]:
         _pose_check("head_yaw", pose.yaw_deg, HEAD_YAW_DEG, "to their right", "to their left"),
         _pose_check("head_pitch", pose.pitch_deg, HEAD_PITCH_DEG, "lower their chin", "raise their chin"),
     ]
+
+
+EXPRESSION_BLENDSHAPES = (
+    "mouthSmileLeft",
+    "mouthSmileRight",
+    "jawOpen",
+    "browInnerUp",
+    "browOuterUpLeft",
+    "browOuterUpRight",
+    "eyeSquintLeft",
+    "eyeSquintRight",
+    "eyeBlinkLeft",
+    "eyeBlinkRight",
+    "mouthLeft",
+    "mouthRight",
+    "jawLeft",
+    "jawRight",
+    "mouthPucker",
+    "mouthFunnel",
+    "cheekPuff",
+    "mouthUpperUpLeft",
+    "mouthUpperUpRight",
+    "mouthLowerDownLeft",
+    "mouthLowerDownRight",
+    "browDownLeft",
+    "browDownRight",
+)
+"""The MediaPipe blendshapes :func:`expression_checks` reads (a missing one counts as 0)."""
 
 
 def expression_checks(blendshapes: Mapping[str, float]) -> list[Check]:

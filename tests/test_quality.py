@@ -9,24 +9,10 @@ from helpers import encode, scale_exposure
 
 from progress import FaceLandmarker, PhotoResult, Status, analyze_photo
 from progress.align import HeadPose
-from progress.quality import FROWN, LIPS_APART, expression_checks, photo_checks
+from progress.quality import EXPRESSION_BLENDSHAPES, FROWN, LIPS_APART, expression_checks, photo_checks
 from progress.regions import ROI_POLYGONS
 
-NEUTRAL = {
-    name: 0.0
-    for name in (
-        "mouthSmileLeft",
-        "mouthSmileRight",
-        "jawOpen",
-        "browInnerUp",
-        "browOuterUpLeft",
-        "browOuterUpRight",
-        "eyeSquintLeft",
-        "eyeSquintRight",
-        "eyeBlinkLeft",
-        "eyeBlinkRight",
-    )
-}
+NEUTRAL = dict.fromkeys(EXPRESSION_BLENDSHAPES, 0.0)
 
 
 def _analyze(image: np.ndarray, landmarker: FaceLandmarker, baseline: PhotoResult | None = None) -> PhotoResult:
@@ -303,3 +289,20 @@ def test_the_good_photo_reports_its_landmark_spread(good: PhotoResult) -> None:
     status, value, _ = _check(good, "landmark_stability")
     assert value == good.face.landmark_spread_mm and status is Status.PASS
     assert 0.0 < value < 0.75  # measured 0.45 mm on the astronaut at 2.5× (the pass limit)
+
+
+def test_the_expression_checks_read_only_the_listed_blendshapes() -> None:
+    """``EXPRESSION_BLENDSHAPES`` (what the browser's known cases set) is exactly what the gates read."""
+    read: set[str] = set()
+
+    class Recording(dict[str, float]):
+        def get(self, key: str, default: object = None) -> float:
+            read.add(key)
+            return 0.0
+
+        def __getitem__(self, key: str) -> float:
+            read.add(key)
+            return 0.0
+
+    expression_checks(Recording())
+    assert read == set(EXPRESSION_BLENDSHAPES)
