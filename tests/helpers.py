@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import math
 import os
 import resource
 import shutil
@@ -18,16 +19,18 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from progress.analysis import PhotoResult
+from progress.analysis import FaceSummary, PhotoResult
 from progress.analysis import analyze_photo as _analyze_photo
 from progress.colour import scale_light
 from progress.landmarks import FaceLandmarker
+from progress.quality import Check, Status
 
 
 def encode(image: np.ndarray, format: str = "JPEG", **params: object) -> bytes:
@@ -319,3 +322,24 @@ def postgres_url() -> str | None:
             connection.exec_driver_sql(f'CREATE DATABASE "{own}"')
     engine.dispose()
     return f"{server}/{own}"
+
+
+def stored_result(redness: float) -> PhotoResult:
+    """An analysed photo as the pipeline returns it, for the records tests (no model needed)."""
+    return PhotoResult(
+        path="front.jpg",
+        captured_at=datetime(2024, 1, 5, 13, 45, 1),
+        face=FaceSummary(
+            faces_found=1,
+            inter_pupillary_distance_px=120.5,
+            yaw_deg=1.5,
+            pitch_deg=-2.0,
+            roll_deg=0.25,
+            alignment_residual_px=0.75,
+        ),
+        checks=(
+            Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
+            Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still."),
+        ),
+        metrics={"skin.redness.cheek_left": redness, "contour.jaw_angle": math.nan, "skin.spots.forehead": 3},
+    )

@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 import pytest
 import sqlalchemy
-from helpers import postgres_url
+from helpers import postgres_url, stored_result
 from PIL import Image
 
-from progress.analysis import FaceSummary, PhotoResult
+from progress.analysis import PhotoResult
 from progress.archive_schema import MAX_JSON_BYTES, MAX_MEMBERS
 from progress.errors import ArchiveError, InvalidExportError, NoFaceError, ProgressError, UnsafeArchiveError
-from progress.quality import Check, Status
+from progress.quality import Status
 from progress.store import Store, View
 
 POSTGRES_URL = postgres_url()
@@ -84,9 +84,9 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> bytes:
             source.add_photo(first.id, jpeg(2), filename="IMG_2.jpg", captured_at=datetime(2024, 1, 5, 9)),
             source.add_photo(second.id, jpeg(3), filename="IMG_3.jpg", view=View.LEFT),
         ]
-        source.save_analysis(photos[0].id, analysed(0.5), "1.0")
+        source.save_analysis(photos[0].id, stored_result(0.5), "1.0")
         source.save_analysis(photos[1].id, PhotoResult(path="x.jpg", error=NoFaceError("No face found.")), "1.0")
-        source.save_analysis(photos[2].id, analysed(0.25), "1.0")
+        source.save_analysis(photos[2].id, stored_result(0.25), "1.0")
         return source.export_client(client.id)
 
 
@@ -95,26 +95,6 @@ def jpeg(seed: int) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
-
-
-def analysed(redness: float) -> PhotoResult:
-    return PhotoResult(
-        path="front.jpg",
-        captured_at=datetime(2024, 1, 5, 13, 45, 1),
-        face=FaceSummary(
-            faces_found=1,
-            inter_pupillary_distance_px=120.5,
-            yaw_deg=1.5,
-            pitch_deg=-2.0,
-            roll_deg=0.25,
-            alignment_residual_px=0.75,
-        ),
-        checks=(
-            Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
-            Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still."),
-        ),
-        metrics={"skin.redness.cheek_left": redness, "contour.jaw_angle": math.nan},
-    )
 
 
 def members(archive_bytes: bytes) -> dict[str, bytes]:

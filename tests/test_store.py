@@ -29,10 +29,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from helpers import postgres_url
+from helpers import postgres_url, stored_result
 from PIL import Image
 
-from progress.analysis import FaceSummary, PhotoResult
+from progress.analysis import PhotoResult
 from progress.catalogue import catalogue
 from progress.errors import (
     ArchiveError,
@@ -44,7 +44,6 @@ from progress.errors import (
 )
 from progress.location import GPS_IFD_TAG, has_location, strip_location
 from progress.private_files import write_private_file
-from progress.quality import Check, Status
 from progress.store import Store, View, _metadata
 
 POSTGRES_URL = postgres_url()
@@ -133,27 +132,6 @@ def pixels(data: bytes) -> np.ndarray:
 def gps_of(data: bytes) -> dict[int, object]:
     with Image.open(io.BytesIO(data)) as picture:
         return dict(picture.getexif().get_ifd(GPS_IFD_TAG))
-
-
-def result(redness: float) -> PhotoResult:
-    """An analysed photo as the pipeline returns it (no model needed)."""
-    return PhotoResult(
-        path="front.jpg",
-        captured_at=datetime(2024, 1, 5, 13, 45, 1),
-        face=FaceSummary(
-            faces_found=1,
-            inter_pupillary_distance_px=120.5,
-            yaw_deg=1.5,
-            pitch_deg=-2.0,
-            roll_deg=0.25,
-            alignment_residual_px=0.75,
-        ),
-        checks=(
-            Check("head_yaw", Status.PASS, 1.5, 5.0, "°", ""),
-            Check("sharpness", Status.WARN, math.nan, 100.0, "", "Hold the phone still."),
-        ),
-        metrics={"skin.redness.cheek_left": redness, "contour.jaw_angle": math.nan, "skin.spots.forehead": 3},
-    )
 
 
 def row_counts(url: str) -> dict[str, int]:
@@ -460,7 +438,7 @@ def test_bad_photo_arguments_are_refused(store: Store) -> None:
 
 def test_a_reanalysis_adds_to_the_old_one_and_readers_take_the_newest(store: Store) -> None:
     _client, _session, (photo_id, other_id) = client_with_photos(store)
-    old = store.save_analysis(photo_id, result(0.5), "1.0")
+    old = store.save_analysis(photo_id, stored_result(0.5), "1.0")
     assert store.latest_analysis(photo_id) == old
     assert old.metrics["skin.redness.cheek_left"] == 0.5 and math.isnan(old.metrics["contour.jaw_angle"])
     assert old.metrics["skin.spots.forehead"] == 3 and old.result["face"]["faces_found"] == 1
@@ -468,10 +446,10 @@ def test_a_reanalysis_adds_to_the_old_one_and_readers_take_the_newest(store: Sto
     assert list(store.photo(photo_id).checks) == old.checks
 
     with pytest.raises(NotFoundError):  # a batch with a missing photo saves nothing: the old results stay
-        store.save_analyses([(photo_id, result(0.75)), (other_id + 100, result(0.75))], "2.0")
+        store.save_analyses([(photo_id, stored_result(0.75)), (other_id + 100, stored_result(0.75))], "2.0")
     assert store.latest_analysis(photo_id) == old
 
-    new, other = store.save_analyses([(photo_id, result(0.75)), (other_id, result(0.25))], "2.0")
+    new, other = store.save_analyses([(photo_id, stored_result(0.75)), (other_id, stored_result(0.25))], "2.0")
     assert store.latest_analysis(photo_id) == new and new.metrics["skin.redness.cheek_left"] == 0.75
     assert store.latest_analysis(photo_id, algorithm_version="1.0") == old
     assert store.analyses(photo_id) == [old, new]
@@ -483,7 +461,7 @@ def test_a_reanalysis_adds_to_the_old_one_and_readers_take_the_newest(store: Sto
 
 def test_an_analysis_comes_back_as_a_photo_result(store: Store) -> None:
     _client, _session, (photo_id, other_id) = client_with_photos(store)
-    original = result(0.5)
+    original = stored_result(0.5)
     restored = store.save_analysis(photo_id, original, "1.0").to_photo_result()
     latest = store.latest_analysis(photo_id)
     assert latest is not None and restored.to_dict() == latest.result
@@ -509,8 +487,8 @@ def test_deleting_clients_leaves_no_row_and_no_file(placed_store: Store) -> None
     first_id, _session, first_photos = client_with_photos(placed_store, "F-006")
     second_id, second_session, _photos = client_with_photos(placed_store, "G-007")  # the same two JPEGs
     own = placed_store.add_photo(second_session, jpeg(9))
-    placed_store.save_analysis(first_photos[0], result(0.5), "1.0")
-    placed_store.save_analysis(own.id, result(0.5), "1.0")
+    placed_store.save_analysis(first_photos[0], stored_result(0.5), "1.0")
+    placed_store.save_analysis(own.id, stored_result(0.5), "1.0")
 
     placed_store.delete_client(first_id)
     assert row_counts(placed_store.url) == {
@@ -534,7 +512,7 @@ def test_deleting_clients_leaves_no_row_and_no_file(placed_store: Store) -> None
 
 def test_deleting_a_session_or_a_photo_removes_its_records(file_store: Store) -> None:
     client_id, session_id, (photo_id, other_id) = client_with_photos(file_store)
-    file_store.save_analysis(photo_id, result(0.5), "1.0")
+    file_store.save_analysis(photo_id, stored_result(0.5), "1.0")
     file_store.delete_photo(photo_id)
     assert [photo.id for photo in file_store.photos(session_id)] == [other_id]
     assert len(photo_files(file_store)) == 1
@@ -727,9 +705,9 @@ def test_export_delete_import_export_gives_the_same_zip(placed_store: Store) -> 
         captured_at=datetime(2024, 2, 9, 10, 0, 5),
     )
     placed_store.set_photo_excluded(other_id, True, "smiling")
-    placed_store.save_analysis(photo_id, result(0.5), "1.0")
-    placed_store.save_analysis(photo_id, result(0.625), "2.0")
-    placed_store.save_analysis(located.id, result(0.25), "2.0")
+    placed_store.save_analysis(photo_id, stored_result(0.5), "1.0")
+    placed_store.save_analysis(photo_id, stored_result(0.625), "2.0")
+    placed_store.save_analysis(located.id, stored_result(0.25), "2.0")
 
     exported = placed_store.export_client(client_id)
     before = placed_store.client(client_id)
@@ -870,8 +848,8 @@ def test_overlong_text_nul_and_out_of_range_values_are_refused_the_same_on_every
             session.id, jpeg(2), captured_at=datetime(2024, 1, 1, tzinfo=UTC)
         ),
         "NUL in a reason": lambda: store.set_photo_excluded(photo.id, True, "blurred\x00"),
-        "algorithm version over 64": lambda: store.save_analysis(photo.id, result(0.5), "v" * 65),
-        "NUL in an algorithm version": lambda: store.save_analysis(photo.id, result(0.5), "1\x00"),
+        "algorithm version over 64": lambda: store.save_analysis(photo.id, stored_result(0.5), "v" * 65),
+        "NUL in an algorithm version": lambda: store.save_analysis(photo.id, stored_result(0.5), "1\x00"),
         "NUL in a setting name": lambda: store.set_setting("logo\x00", 1),
         "NUL in a setting value": lambda: store.set_setting("practice_name", {"name": "A\x00"}),
     }
@@ -908,7 +886,7 @@ def test_a_deleted_client_is_at_once_gone_from_the_database_its_log_and_its_inde
         )  # long enough to spill to a page
         session = store.add_session(client.id, treatment_notes="secret-points-ST6")
         photo = store.add_photo(session.id, jpeg(7), filename="zebulon_front.jpg")
-        store.save_analysis(photo.id, result(0.5), "1.0")
+        store.save_analysis(photo.id, stored_result(0.5), "1.0")
         secrets = [
             b"Zebulon Quixote-4711",
             b"rosacea-secret-notes",
