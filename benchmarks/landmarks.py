@@ -1,7 +1,7 @@
 """Repeatability against time of the landmark measuring plans, on repeat frames of real sittings (issue 13).
 
-Usage: ``python benchmarks/landmarks.py [--frames N] [--clips all|NAME...] [--ignore CHECK...]`` (run with the
-package importable).
+Usage: ``python benchmarks/landmarks.py [--frames N] [--clips all|NAME...] [--ignore CHECK...] [--plans PART...]``
+(run with the package importable; ``--plans default``: the default plan against the legacy one only).
 Reads ``../shared/captures/repeat_sittings/*.mp4`` (real recordings; never copied into the project) and exits
 0 with a note when they are absent. From each clip N frames evenly spread over the sitting are taken; every
 frame goes through every plan (:class:`progress.landmarks.MeasuringPlan`), the plans' order rotated frame by
@@ -157,6 +157,9 @@ def main() -> int:
     parser.add_argument("--strict", action="store_true", help="neutral frames must pass the pose checks too")
     parser.add_argument("--clips", nargs="*", default=list(DEFAULT_CLIPS), help="clip names, or 'all'")
     parser.add_argument("--ignore", nargs="*", default=[], help="checks left out of the neutral decision")
+    parser.add_argument(
+        "--plans", nargs="*", default=[], help="only the plans whose names contain one of these (the legacy one stays)"
+    )
     arguments = parser.parse_args()
     ignore = frozenset(arguments.ignore)
     if not SITTINGS.is_dir():
@@ -167,7 +170,11 @@ def main() -> int:
 
     names = sorted(p.stem for p in SITTINGS.glob("*.mp4")) if arguments.clips == ["all"] else arguments.clips
     lengths = [s.name for s in CONTOUR_METRICS if s.unit == "IPD" and s.family in ("lift", "contour")]
-    compared = plans()
+    compared = {
+        name: plan
+        for name, plan in plans().items()
+        if name == LEGACY_NAME or not arguments.plans or any(part in name for part in arguments.plans)
+    }
     times: dict[str, list[float]] = {name: [] for name in compared}
     sd_by_clip: dict[str, dict[str, float]] = {name: {} for name in compared}
     spreads: dict[str, list[float]] = {name: [] for name in compared}

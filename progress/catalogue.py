@@ -159,15 +159,15 @@ _MEASURES: dict[tuple[str, str], tuple[str, str, PlainScale]] = {
     ("contour", "bizygomatic_width"): ("Cheekbone width (check measure)", "Bone width that treatment cannot "
                                        "change: if it moves, the photos were taken differently.",
                                        PlainScale.MILLIMETRES),
-    ("lift", "brow_height"): ("Brow height", "Height of the brow above the pupil.", PlainScale.MILLIMETRES),
+    ("lift", "brow_height"): ("Brow height", "Height of the brow above the eye.", PlainScale.MILLIMETRES),
     ("lift", "brow_tail_height"): ("Brow-tail height", "Height of the outer end of the brow above the outer eye "
                                    "corner.", PlainScale.MILLIMETRES),
     ("lift", "palpebral_fissure_height"): ("Eye opening", "Distance between the upper and lower eyelid.",
                                            PlainScale.MILLIMETRES),
-    ("lift", "malar_height"): ("Cheekbone height", "Height of the outer cheekbone relative to the pupils (negative "
+    ("lift", "malar_height"): ("Cheekbone height", "Height of the outer cheekbone relative to the eyes (negative "
                                "is below them).", PlainScale.MILLIMETRES),
     ("lift", "cheek_apex_height"): ("Cheek height", "Height of the fullest point of the cheek relative to the "
-                                    "pupils (negative is below them).", PlainScale.MILLIMETRES),
+                                    "eyes (negative is below them).", PlainScale.MILLIMETRES),
     ("lift", "mouth_corner_height"): ("Mouth-corner height", "Height of the mouth corner above the middle of the "
                                       "lips.", PlainScale.MILLIMETRES),
     ("lift", "canthal_tilt"): ("Eye-corner tilt (check measure)", "Tilt of the eye corners, set by bone: if it "

@@ -17,7 +17,8 @@ inter-pupillary distance IPD = |F468 − F473| (iris centres), so values are fre
 What frontalisation cannot remove (``docs/metrics.md``, "Common ground"): perspective (a closer camera enlarges
 the centre of the face relative to its edges, so widths and ratios of widths move ~6 % between 1 m and 50 cm;
 hence every width-based metric depends on the ``camera_distance_change`` check), expression (gated by the
-blendshape checks each metric names) and gaze (pupil-referenced heights move with the eyes).
+blendshape checks each metric names). Heights are taken from the eye line through each eye's canthal
+midpoint, not from the iris centres, which move with gaze and with a lowered lid.
 """
 
 from __future__ import annotations
@@ -86,7 +87,6 @@ _MOUTH_SHAPE = ("expression_mouth_sideways", "expression_pucker", "expression_ch
 mouth moved them 8.6 mm out of symmetry)."""
 _LOWER_FACE_EXPRESSION = ("expression_jaw_open", "expression_smile", *_MOUTH_SHAPE)
 _WIDTH_NUISANCES = ("camera distance (perspective)", "hair, beard or side light on the face silhouette")
-_GAZE = ("gaze (the iris centre moves with the eyes)",)
 
 
 def _paired(
@@ -215,8 +215,9 @@ def _specs() -> tuple[MetricSpec, ...]:
             "IPD",
             Better.HIGHER,
             (*_POSE, *_DISTANCE, "expression_brows_raised", "expression_squint", "expression_frown"),
-            "height of the upper brow contour above the iris centre, at the pupil's x, / IPD",
-            (*_GAZE, "camera distance (perspective: 3 % from 1 m to 50 cm)"),
+            "mean height of the upper brow contour (70, 63, 105, 66, 107 / 300, 293, 334, 296, 336) above the eye "
+            "line, / IPD",
+            ("camera distance (perspective: 3 % from 1 m to 50 cm)",),
         ),
         *_paired(
             "lift",
@@ -242,8 +243,9 @@ def _specs() -> tuple[MetricSpec, ...]:
             "IPD",
             Better.HIGHER,
             (*_POSE, "expression_smile", "expression_squint", *_MOUTH_SHAPE),
-            "height of the lateral malar point 116/345 relative to the pupil line, / IPD (negative: below)",
-            _GAZE,
+            "height of the lateral malar point 116/345 relative to the eye line (through each eye's canthal "
+            "midpoint), / IPD (negative: below)",
+            (),
         ),
         *_paired(
             "lift",
@@ -251,8 +253,9 @@ def _specs() -> tuple[MetricSpec, ...]:
             "IPD",
             Better.HIGHER,
             (*_POSE, "expression_smile", "expression_squint", "expression_jaw_open", *_MOUTH_SHAPE),
-            "height of the cheek apex 50/280 relative to the pupil line, / IPD (negative: below)",
-            _GAZE,
+            "height of the cheek apex 50/280 relative to the eye line (through each eye's canthal midpoint), "
+            "/ IPD (negative: below)",
+            (),
         ),
         *_paired(
             "lift",
@@ -457,26 +460,27 @@ def _contour(frontal: np.ndarray, ipd: float) -> dict[str, float]:
 
 def _lift(frontal: np.ndarray, ipd: float) -> dict[str, float]:
     """Lift family plus the canthal-tilt control, from frontal (478, 2) points."""
-    right_pupil, left_pupil = frontal[IRIS_CENTER_RIGHT], frontal[IRIS_CENTER_LEFT]
-    slope = (left_pupil[1] - right_pupil[1]) / (left_pupil[0] - right_pupil[0])
+    right_eye, left_eye = (
+        (frontal[LATERAL_CANTHUS[side]] + frontal[MEDIAL_CANTHUS[side]]) / 2 for side in (Side.RIGHT, Side.LEFT)
+    )
+    slope = (left_eye[1] - right_eye[1]) / (left_eye[0] - right_eye[0])
 
-    def above_pupil_line(point: np.ndarray) -> float:
-        return float(point[1] - (right_pupil[1] + slope * (point[0] - right_pupil[0]))) / ipd
+    def above_eye_line(point: np.ndarray) -> float:
+        return float(point[1] - (right_eye[1] + slope * (point[0] - right_eye[0]))) / ipd
 
     lip_midline = float(frontal[list(LIP_MIDLINE), 1].mean())
     values: dict[str, float] = {}
     for side in (Side.LEFT, Side.RIGHT):
         pupil = frontal[PUPIL[side]]
-        brow = _height_on_curve(frontal[list(BROW_UPPER[side])], pupil[0])
         upper_lid = _height_on_curve(frontal[list(LID_UPPER[side])], pupil[0])
         lower_lid = _height_on_curve(frontal[list(LID_LOWER[side])], pupil[0])
         lateral, medial = frontal[LATERAL_CANTHUS[side]], frontal[MEDIAL_CANTHUS[side]]
         values |= {
-            f"lift.brow_height.{side}": (brow - pupil[1]) / ipd,
+            f"lift.brow_height.{side}": above_eye_line(frontal[list(BROW_UPPER[side])].mean(axis=0)),
             f"lift.brow_tail_height.{side}": float(frontal[BROW_TAIL[side], 1] - lateral[1]) / ipd,
             f"lift.palpebral_fissure_height.{side}": (upper_lid - lower_lid) / ipd,
-            f"lift.malar_height.{side}": above_pupil_line(frontal[LATERAL_MALAR[side]]),
-            f"lift.cheek_apex_height.{side}": above_pupil_line(frontal[CHEEK_APEX[side]]),
+            f"lift.malar_height.{side}": above_eye_line(frontal[LATERAL_MALAR[side]]),
+            f"lift.cheek_apex_height.{side}": above_eye_line(frontal[CHEEK_APEX[side]]),
             f"lift.mouth_corner_height.{side}": float(frontal[MOUTH_CORNER[side], 1] - lip_midline) / ipd,
             f"lift.canthal_tilt.{side}": math.degrees(
                 math.atan2(float(lateral[1] - medial[1]), abs(float(lateral[0] - medial[0])))
