@@ -55,7 +55,23 @@ POSE_EXPRESSION_CHECKS = (
     "expression_frown",
 )
 """A frame counts as a repeat photo only when none of these fails (a talking face: the mouth moves)."""
-_PIPELINE = ("analysis", "align", "chart", "colour", "contour", "ingest", "landmarks", "quality", "regions", "skin")
+_PIPELINE = (
+    "analysis",
+    "align",
+    "chart",
+    "colour",
+    "contour",
+    "geometry",
+    "ingest",
+    "landmarks",
+    "model",
+    "pictures",
+    "quality",
+    "regions",
+    "ridges",
+    "skin",
+)
+"""The modules whose code makes a frame's analysis (with ``landmark_indices.json``): the cache key hashes them."""
 
 
 def clips(folder: Path = SHARED_CAPTURES) -> list[Path]:
@@ -145,6 +161,7 @@ def _pipeline_key() -> str:
     root = Path(__file__).parent
     for name in _PIPELINE:
         digest.update((root / f"{name}.py").read_bytes())
+    digest.update((root / "landmark_indices.json").read_bytes())
     model = root / "models" / "face_landmarker.task"
     digest.update(str(model.stat().st_size if model.exists() else 0).encode())
     return digest.hexdigest()[:16]

@@ -174,11 +174,10 @@ def warp_into(image: np.ndarray, transform: np.ndarray, size: tuple[int, int]) -
         return np.zeros((height, width, 3), dtype=np.uint8)
     crop = image[y0:y1, x0:x1]
     reduced = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    factor_x, factor_y = reduced.shape[1] / crop.shape[1], reduced.shape[0] / crop.shape[0]
-    # cv2.resize maps pixel centres: p = (q + 0.5) / f - 0.5 + (x0, y0) for a pixel q of the reduced crop,
-    # so the remaining warp, reduced crop -> canvas, is A·diag(1/f)·q + A·((0.5/f - 0.5) + (x0, y0)) + b.
-    factors = np.array([factor_x, factor_y])
+    # cv2.resize maps pixel centres by the factor it was given, f = scale (not by the ratio of the rounded sizes):
+    # p = (q + 0.5) / f - 0.5 + (x0, y0) for a pixel q of the reduced crop, so the remaining warp, reduced crop ->
+    # canvas, is A·q / f + A·((0.5/f - 0.5) + (x0, y0)) + b.
     rest = transform.copy()
-    rest[:, :2] = transform[:, :2] / factors
-    rest[:, 2] = transform[:, 2] + transform[:, :2] @ (0.5 / factors - 0.5 + np.array([x0, y0]))
+    rest[:, :2] = transform[:, :2] / scale
+    rest[:, 2] = transform[:, 2] + transform[:, :2] @ (0.5 / scale - 0.5 + np.array([x0, y0]))
     return cv2.warpAffine(reduced, rest, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)

@@ -6,7 +6,7 @@ PostScript file named ``.jpg`` is refused instead of being handed to Ghostscript
 header, before the pixels are decoded, so a decompression bomb costs nothing. Whatever a damaged file makes a
 decoder raise is turned into a typed :class:`~progress.errors.ProgressError`. The result is the one place where
 the photo's pixels enter the package: an ``(H, W, 3)`` uint8 RGB array in sRGB, rows top to bottom, the way the
-scene was upright.
+scene was upright. For display, a JPEG can be decoded at a reduced DCT scale (``read_photo(at_least=...)``).
 """
 
 from __future__ import annotations
@@ -76,6 +76,12 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 """EXIF orientation → the turn that makes the stored pixels upright (the EXIF 2.3 table, as Pillow applies it)."""
+_UPRIGHT_AXES = {
+    1: ((0, False), (1, False)), 2: ((0, True), (1, False)), 3: ((0, True), (1, True)), 4: ((0, False), (1, True)),
+    5: ((1, False), (0, False)), 6: ((1, True), (0, False)), 7: ((1, True), (0, True)), 8: ((1, False), (0, True)),
+}  # fmt: skip
+"""EXIF orientation → for the upright x then y axis: the stored axis it comes from (0 x, 1 y) and whether it runs
+against it, under :data:`_TRANSPOSE`."""
 _ORIENTATION_NAMES = {
     "horizontal (normal)": 1, "mirror horizontal": 2, "rotate 180": 3, "mirror vertical": 4,
     "mirror horizontal and rotate 270 cw": 5, "rotate 90 cw": 6, "mirror horizontal and rotate 90 cw": 7,
@@ -122,6 +128,10 @@ class Photo:
         exif_orientation: The EXIF orientation tag that was applied (1 = already upright).
         colour_profile: Description of the embedded ICC profile converted to sRGB, or None if there was none.
         greyscale: True for a black-and-white photo (colour metrics cannot be measured on it).
+        reduction: k, the JPEG DCT scale it was decoded at (1, 2, 4 or 8; ``read_photo(at_least=...)``): each
+            decoded pixel stands for a k × k block of the full-resolution photo.
+        reduction_offset: (oₓ, oᵧ) in full-resolution pixels: decoded pixel (x, y) is centred on full-resolution
+            pixel (k·x + oₓ, k·y + oᵧ), both upright, pixel centres at integer coordinates; (0, 0) when k = 1.
     """
 
     image: np.ndarray
@@ -131,19 +141,34 @@ class Photo:
     exif_orientation: int
     colour_profile: str | None
     greyscale: bool
+    reduction: int = 1
+    reduction_offset: tuple[float, float] = (0.0, 0.0)
 
     @property
     def width(self) -> int:
-        """Width in pixels of the upright photo."""
+        """Width in pixels of the upright photo (as decoded: ⌈full width / :attr:`reduction`⌉)."""
         return int(self.image.shape[1])
 
     @property
     def height(self) -> int:
-        """Height in pixels of the upright photo."""
+        """Height in pixels of the upright photo (as decoded: ⌈full height / :attr:`reduction`⌉)."""
         return int(self.image.shape[0])
 
+    def decoded_transform(self, transform: np.ndarray) -> np.ndarray:
+        """``transform``, an affine map (2, 3) from full-resolution upright photo pixels (where the landmarks and
+        the stored transforms are), re-expressed on this photo's decoded pixels: with full = k·q + o
+        (:attr:`reduction`, :attr:`reduction_offset`), T'·q = A·(k·q + o) + b, so A' = k·A and b' = b + A·o.
+        float64 (2, 3); the same transform when the photo was decoded in full."""
+        matrix = np.asarray(transform, dtype=np.float64).reshape(2, 3)
+        if self.reduction == 1:
+            return matrix.copy()
+        reduced = np.empty_like(matrix)
+        reduced[:, :2] = matrix[:, :2] * self.reduction
+        reduced[:, 2] = matrix[:, 2] + matrix[:, :2] @ np.asarray(self.reduction_offset, dtype=np.float64)
+        return reduced
 
-def read_photo(source: str | Path | bytes, *, name: str | None = None) -> Photo:
+
+def read_photo(source: str | Path | bytes, *, name: str | None = None, at_least: float = 1.0) -> Photo:
     """Decode a photo from a path or from its bytes.
 
     Args:
@@ -151,6 +176,11 @@ def read_photo(source: str | Path | bytes, *, name: str | None = None) -> Photo:
             bytes (an upload).
         name: The original file name, used to find a capture date when EXIF has none. Defaults to the
             path's name.
+        at_least: The fraction of the full resolution (per side, 0 < ``at_least`` ≤ 1) the caller needs. A JPEG
+            is then decoded at the smallest DCT scale 1/k (k = 2, 4 or 8, libjpeg's scaled IDCT through Pillow's
+            draft mode) with 1/k ≥ ``at_least``: about k² times fewer pixels to make. Other formats, and 1.0,
+            decode in full. The limits, the checks and the orientation and colour handling are the same either
+            way (the size limits are judged on the full size); :attr:`Photo.reduction` says what was done.
 
     Returns:
         The upright sRGB photo with its capture metadata.
@@ -170,8 +200,9 @@ def read_photo(source: str | Path | bytes, *, name: str | None = None) -> Photo:
             _check_dimensions(*picture.size)
             with _decoder_failures_are_damage():
                 exif = picture.getexif()
-                picture.load()
                 orientation = _orientation(exif)
+                reduction, offset = _draft(picture, at_least, orientation)
+                picture.load()
                 upright = picture.transpose(_TRANSPOSE[orientation]) if orientation != 1 else picture
                 image, profile, greyscale = _to_srgb_array(upright)
             captured_at, captured_source = _capture_time(exif, name)
@@ -183,6 +214,8 @@ def read_photo(source: str | Path | bytes, *, name: str | None = None) -> Photo:
                 exif_orientation=orientation,
                 colour_profile=profile,
                 greyscale=greyscale,
+                reduction=reduction,
+                reduction_offset=offset,
             )
 
 
@@ -342,6 +375,32 @@ def _quiet_decoders() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+def _draft(picture: Image.Image, at_least: float, orientation: int) -> tuple[int, tuple[float, float]]:
+    """Ask a JPEG's decoder for the smallest DCT scale 1/k with 1/k ≥ ``at_least`` (before ``load``); return k
+    and the offset of :attr:`Photo.reduction_offset`.
+
+    libjpeg makes ⌈N/k⌉ pixels of a side of N, decoded pixel i covering stored pixels [k·i, k·i + k): centred on
+    k·i + (k − 1)/2. The orientation turn comes after, on the reduced pixels: along an upright axis that runs
+    against its stored axis, the turn maps decoded i to ⌈N/k⌉ − 1 − i but full-resolution x to N − 1 − x, so the
+    centre moves by N − k·⌈N/k⌉ (0 when k divides N: the last, partial block is the one that moves).
+    """
+    wanted = 1 if not 0.0 < at_least < 1.0 else max((k for k in (1, 2, 4, 8) if 1.0 / k >= at_least), default=1)
+    if wanted == 1 or picture.format not in ("JPEG", "MPO"):
+        return 1, (0.0, 0.0)
+    stored = picture.size
+    picture.draft(None, (stored[0] // wanted, stored[1] // wanted))  # Pillow picks the largest k it allows
+    sizes = {k: ((stored[0] + k - 1) // k, (stored[1] + k - 1) // k) for k in (8, 4, 2)}
+    reduction = next((k for k, size in sizes.items() if picture.size == size), 1)
+    if reduction == 1:
+        return 1, (0.0, 0.0)
+    offsets = []
+    for axis, against in _UPRIGHT_AXES[orientation]:
+        length = stored[axis]
+        shift = length - reduction * ((length + reduction - 1) // reduction) if against else 0
+        offsets.append((reduction - 1) / 2 + shift)
+    return reduction, (offsets[0], offsets[1])
 
 
 def _orientation(exif: Image.Exif) -> int:

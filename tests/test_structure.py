@@ -158,6 +158,18 @@ def test_the_records_load_no_analysis_layer() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_the_recordings_cache_key_covers_every_module_that_analyses_a_photo() -> None:
+    """``progress.captures`` keys its cache of analysed frames by the source of the pipeline's modules: a module
+    the analysis imports but the key leaves out (``geometry`` was, after it was split out of ``align``) would let
+    the noise defaults and the validation read analyses made by older code."""
+    from progress.captures import _PIPELINE
+
+    code = "import sys, progress.analysis; print(' '.join(sorted(m for m in sys.modules if m.startswith('progress.'))))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = {name.removeprefix("progress.") for name in done.stdout.split()}
+    assert loaded - {"errors", "metric_spec"} <= set(_PIPELINE)
+
+
 def test_importing_the_package_changes_nothing_outside_it() -> None:
     """Every module imported: Pillow knows no HEIF decoder, nobody chose matplotlib's backend (MediaPipe loads
     pyplot itself), and no proxy variable is set (the landmarker sets those when it is built, not when imported)."""

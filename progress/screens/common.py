@@ -9,7 +9,6 @@ import re
 import threading
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 import streamlit as st
 
@@ -17,7 +16,7 @@ from progress.align import AlignedFace
 from progress.errors import ProgressError
 from progress.landmarks import FaceLandmarker
 from progress.password import Backoff
-from progress.practice import aligned_photo, client_series
+from progress.practice import aligned_photo, aligned_thumbnail, client_series
 from progress.render import jpeg
 from progress.render import skin_signals as skin_signals_of
 from progress.series import SeriesResult
@@ -116,11 +115,11 @@ THUMBNAIL_PX = 120
 
 @st.cache_data(max_entries=2048, show_spinner=False)
 def _cached_thumbnail(_store: Store, url: str, photo_id: int, sha256: str) -> bytes | None:
-    face = _cached_aligned(_store, url, photo_id, sha256)
-    if face is None:
+    try:
+        picture = aligned_thumbnail(_store, get_landmarker(), photo_id, THUMBNAIL_PX)
+    except ProgressError:  # too small, not a photo, damaged copy: the caller shows it as unusable
         return None
-    height = round(face.image.shape[0] * THUMBNAIL_PX / face.image.shape[1])
-    return jpeg(np.asarray(cv2.resize(face.image, (THUMBNAIL_PX, height), interpolation=cv2.INTER_AREA)), 85)
+    return None if picture is None else jpeg(picture, 85)
 
 
 def thumbnail(store: Store, photo_id: int, sha256: str) -> bytes | None:
