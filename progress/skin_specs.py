@@ -14,6 +14,10 @@ def _specs() -> tuple[MetricSpec, ...]:
     """The catalogue entries of every skin metric."""
     colour_checks = ("colour_cast", "exposure_highlights", "exposure_shadows", "head_yaw", "head_pitch")
     structure_checks = ("face_size", "sharpness", "exposure_level", "head_yaw", "head_pitch", "light_direction_change")
+    # Tone and texture follow the light too: in the recording whose light changes (TPSMM__driving, skin L* over a
+    # 10-unit range) forehead tone SD and texture moved with the skin's L* (r = −0.93, −0.87; docs/noise.md).
+    tone_checks = (*colour_checks, "lighting_change")
+    texture_checks = (*structure_checks, "lighting_change")
     absolute = ("exposure", "white balance", "light colour")
     families: list[tuple[str, str, tuple[str, ...], str, Better, tuple[str, ...], str, tuple[str, ...]]] = [
         (
@@ -22,7 +26,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             COLOUR_REGIONS,
             "L*",
             Better.LOWER,
-            colour_checks,
+            tone_checks,
             "SD of L* in the 0.5–9 mm band (lower = more even)",
             ("tone curve", "large exposure changes"),
         ),
@@ -32,7 +36,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             COLOUR_REGIONS,
             "a*",
             Better.LOWER,
-            colour_checks,
+            tone_checks,
             "SD of a* in the 0.5–9 mm band",
             ("strong white-balance changes",),
         ),
@@ -42,7 +46,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             COLOUR_REGIONS,
             "b*",
             Better.LOWER,
-            colour_checks,
+            tone_checks,
             "SD of b* in the 0.5–9 mm band",
             ("strong white-balance changes",),
         ),
@@ -52,7 +56,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             COLOUR_REGIONS,
             "ΔE00",
             Better.LOWER,
-            colour_checks,
+            tone_checks,
             "mean CIEDE2000 difference of each pixel from the region's median colour",
             ("tone curve",),
         ),
@@ -142,7 +146,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             COLOUR_REGIONS,
             "×10⁻⁴",
             Better.LOWER,
-            structure_checks,
+            texture_checks,
             "band-pass (0.2–0.6 mm) energy of luminance / mean²",
             ("blur", "JPEG", "noise", "beauty filters"),
         ),
@@ -152,7 +156,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             COLOUR_REGIONS,
             "×10⁻⁴",
             Better.LOWER,
-            structure_checks,
+            texture_checks,
             "band-pass (0.6–2 mm) energy of luminance / mean²",
             ("blur", "beauty filters", "light direction"),
         ),
