@@ -240,7 +240,9 @@ class FaceLandmarker:
     """MediaPipe FaceLandmarker in IMAGE mode, safe to share across threads.
 
     MediaPipe does not document its task objects as thread-safe, and Streamlit serves each browser session
-    on its own thread, so every call holds one lock. Use as a context manager or call :meth:`close`.
+    on its own thread, so every call holds one lock. Use as a context manager or call :meth:`close`. The model
+    file is read and verified at once; MediaPipe's graph is built on the first detection, so work that only
+    reads stored analyses (a stored client's report, series or before/after) never loads it.
 
     Args:
         model_path: A ``.task`` file to use instead of the bundled model.
@@ -255,19 +257,27 @@ class FaceLandmarker:
         expected_sha256: str | None = None,
         plan: MeasuringPlan = DEFAULT_PLAN,
     ) -> None:
-        model = read_model(Path(model_path) if model_path else None, expected_sha256=expected_sha256)
-        block_usage_upload()
-        options = mp_vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=model),
-            running_mode=mp_vision.RunningMode.IMAGE,
-            num_faces=_MAX_FACES,
-            output_face_blendshapes=True,
-            output_facial_transformation_matrixes=True,
-        )
-        self._landmarker = mp_vision.FaceLandmarker.create_from_options(options)
+        self._model = read_model(Path(model_path) if model_path else None, expected_sha256=expected_sha256)
+        self._landmarker: mp_vision.FaceLandmarker | None = None
         self._lock = threading.Lock()
         self._closed = False
         self.plan = plan
+
+    def _graph(self) -> mp_vision.FaceLandmarker:
+        """MediaPipe's landmarker, built the first time (call with the lock held)."""
+        if self._closed:
+            raise RuntimeError("This FaceLandmarker is closed.")
+        if self._landmarker is None:
+            block_usage_upload()
+            options = mp_vision.FaceLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=self._model),
+                running_mode=mp_vision.RunningMode.IMAGE,
+                num_faces=_MAX_FACES,
+                output_face_blendshapes=True,
+                output_facial_transformation_matrixes=True,
+            )
+            self._landmarker = mp_vision.FaceLandmarker.create_from_options(options)
+        return self._landmarker
 
     def detect(self, image: np.ndarray, *, plan: MeasuringPlan | None = None) -> Detection:
         """Find faces and return the largest, with its landmarks in full-resolution pixels.
@@ -307,9 +317,9 @@ class FaceLandmarker:
     def close(self) -> None:
         """Release MediaPipe's graph; further calls to :meth:`detect` raise RuntimeError."""
         with self._lock:
-            if not self._closed:
+            if not self._closed and self._landmarker is not None:
                 self._landmarker.close()
-                self._closed = True
+            self._closed = True
 
     def __enter__(self) -> FaceLandmarker:
         return self
@@ -393,9 +403,7 @@ class FaceLandmarker:
         if mirrored:
             to_photo = to_photo @ np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
         with self._lock:
-            if self._closed:
-                raise RuntimeError("This FaceLandmarker is closed.")
-            result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+            result = self._graph().detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
         faces = []
         for index, points in enumerate(result.face_landmarks):
             normalised = np.array([(p.x, p.y, p.z) for p in points], dtype=np.float64)

@@ -106,9 +106,11 @@ def test_another_model_file_can_be_chosen_and_is_verified(tmp_path: Path, astron
         FaceLandmarker(tmp_path / "missing.task")
 
 
-def test_usage_statistics_cannot_leave_the_machine(landmarker: FaceLandmarker) -> None:
+def test_usage_statistics_cannot_leave_the_machine(landmarker: FaceLandmarker, astronaut: np.ndarray) -> None:
     # MediaPipe's C++ core uploads usage statistics through libcurl; the landmarker points libcurl's proxy
-    # variables at a closed local port (see progress.landmarks.block_usage_upload).
+    # variables at a closed local port (see progress.landmarks.block_usage_upload) before it builds MediaPipe's
+    # graph, on its first detection.
+    landmarker.detect(astronaut)
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         assert os.environ[name] == UPLOAD_BLACKHOLE
     assert os.environ["NO_PROXY"] == os.environ["no_proxy"] == "localhost,127.0.0.1,::1"  # only loopback bypasses
