@@ -217,7 +217,7 @@ def _specs() -> tuple[MetricSpec, ...]:
             (*_POSE, *_DISTANCE, "expression_brows_raised", "expression_squint", "expression_frown"),
             "mean height of the upper brow contour (70, 63, 105, 66, 107 / 300, 293, 334, 296, 336) above the eye "
             "line, / IPD",
-            ("camera distance (perspective: 3 % from 1 m to 50 cm)",),
+            ("camera distance (perspective: 2 % from 1 m to 50 cm)",),
         ),
         *_paired(
             "lift",
