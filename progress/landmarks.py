@@ -140,9 +140,10 @@ DEFAULT_PLAN = MeasuringPlan(
 two frames placed by its result, rotated ±2° and shifted a quarter pixel; every frame also measured mirrored;
 the robust mean of the four passes. The refining frame makes the placement, and so the landmarks, repeatable
 when the same face is framed differently; the mirror makes every symmetry measure mirror-invariant. Measured
-against :data:`LEGACY_PLAN` on 58 neutral frames of four real sittings, interleaved: landmark time 0.66×
-(102 vs 154 ms), median SD of the lift and width metrics 0.67 vs 0.71 mm across frames (the face moves: the
-people speak) and 0.036 vs 0.037 mm across reframed copies of one frame; without the refining frame 0.078 mm."""
+against :data:`LEGACY_PLAN` on the 39 frames of four real sittings that are neutral under every compared plan,
+interleaved (30 Nov 2026): landmark time 0.66× (106 vs 160 ms), median SD of the lift and width metrics 0.39 vs
+0.48 mm across frames (the face moves: the people speak) and 0.035 vs 0.039 mm across reframed copies of one
+frame; without the refining frame (two mirrored frames, median) 0.071 mm."""
 LEGACY_PLAN = MeasuringPlan(
     zoom=0.5,
     variants=tuple(
