@@ -218,17 +218,18 @@ def baseline_result(store: Store, client_id: int) -> PhotoResult | None:
 def aligned_photo(store: Store, landmarker: FaceLandmarker, photo_id: int) -> AlignedFace | None:
     """A stored photo aligned to the canonical frame (for before/after pictures, the time-lapse and the report).
 
-    The photo is decoded — a large JPEG only as finely as the canonical frame needs (:func:`_aligned_reduced`) —
-    and warped by the transform stored with its newest analysis, with the landmarks stored there: the landmark
+    The photo is decoded — a large JPEG only as finely as the canonical frame needs (:func:`_decoded_for`) — and
+    warped by the transform stored with its newest analysis, with the landmarks stored there: the landmark
     network does not run. Only when that analysis is of another algorithm version (or was saved before landmarks
     were stored) is the photo decoded in full and the face searched for again. None when there is no face.
     """
-    analysis = store.latest_analysis(photo_id)
+    analysis = _current_analysis(store, photo_id)
     data = store.photo_bytes(photo_id)
-    if analysis is not None and analysis.algorithm_version != ALGORITHM_VERSION:
-        analysis = None  # made by another version: its face is not used
     if analysis is not None and analysis.landmarks is not None and analysis.transform is not None:
-        return _aligned_reduced(data, analysis.landmarks, analysis.transform)
+        stored = np.asarray(analysis.transform, dtype=np.float64).reshape(2, 3)
+        image, transform = _decoded_for(data, stored)
+        warped = aligned_from_stored(image, analysis.landmarks, transform)
+        return replace(warped, transform=stored, scale=float(np.hypot(*stored[:, 0])))  # as if decoded in full
     photo = ingest.read_photo(data)  # decoded first, as before: a damaged copy is refused even without a face
     if analysis is not None and not analysis.ok:
         return None  # this algorithm found no usable face in it
@@ -244,39 +245,38 @@ def aligned_thumbnail(store: Store, landmarker: FaceLandmarker, photo_id: int, w
     picture needs (a 12 MP photo at 1/8 size for a 120 px thumbnail) and warped straight into it: neither the
     full photo nor the full aligned face is made. Otherwise it is :func:`aligned_photo` shrunk (area average).
     """
-    analysis = store.latest_analysis(photo_id)
+    analysis = _current_analysis(store, photo_id)
     zoom = width / CANONICAL_SIZE[0]
     size = (width, round(CANONICAL_SIZE[1] * zoom))
-    if (
-        analysis is not None
-        and analysis.algorithm_version == ALGORITHM_VERSION
-        and analysis.landmarks is not None
-        and analysis.transform is not None
-    ):
+    if analysis is not None and analysis.landmarks is not None and analysis.transform is not None:
         transform = np.asarray(analysis.transform, dtype=np.float64).reshape(2, 3) * zoom
         transform[:, 2] += 0.5 * zoom - 0.5  # pixel centres: canonical c is thumbnail (c + ½)·zoom − ½
-        scale = float(np.hypot(*transform[:, 0]))
-        photo = ingest.read_photo(store.photo_bytes(photo_id), at_least=min(1.0, scale * STORED_PX_PER_CANONICAL_PX))
-        return warp_into(photo.image, photo.decoded_transform(transform), size)
+        return warp_into(*_decoded_for(store.photo_bytes(photo_id), transform), size)
     face = aligned_photo(store, landmarker, photo_id)
     return None if face is None else np.asarray(cv2.resize(face.image, size, interpolation=cv2.INTER_AREA))
 
 
-def _aligned_reduced(data: bytes, aligned_landmarks: np.ndarray, transform: np.ndarray) -> AlignedFace:
-    """The stored photo ``data`` warped into the canonical frame by its stored ``transform`` (2, 3), decoded only
-    as finely as the frame needs (:func:`progress.ingest.read_photo` ``at_least``).
+def _current_analysis(store: Store, photo_id: int) -> AnalysisRecord | None:
+    """The photo's newest analysis when this algorithm version made it (another version's face is not used)."""
+    analysis = store.latest_analysis(photo_id)
+    return analysis if analysis is not None and analysis.algorithm_version == ALGORITHM_VERSION else None
 
-    With s = ‖first column of the transform‖ canonical pixels per photo pixel, the photo is decoded at a JPEG DCT
-    scale 1/k ≥ s · :data:`STORED_PX_PER_CANONICAL_PX` (k = 1, 2, 4 or 8), so that every canonical pixel still
-    has at least that many decoded pixels under it, and warped by the transform re-expressed on the decoded
-    pixels (:meth:`progress.ingest.Photo.decoded_transform`). The face keeps the stored transform and scale (photo
-    pixels to canonical pixels), as if the photo had been decoded in full.
+
+def _decoded_for(data: bytes, transform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A stored photo decoded only as finely as a warp by ``transform`` needs, and the warp on its pixels.
+
+    With s = ‖first column of ``transform``‖ target pixels per photo pixel (float64 (2, 3), full-resolution photo
+    pixels → target pixels), a JPEG is decoded at a DCT scale 1/k ≥ s · :data:`STORED_PX_PER_CANONICAL_PX`
+    (k = 1, 2, 4 or 8; :func:`progress.ingest.read_photo` ``at_least``), so every target pixel still has at least
+    that many decoded pixels under it.
+
+    Returns:
+        (uint8 (H, W, 3) decoded photo, float64 (2, 3) ``transform`` re-expressed on its pixels
+        (:meth:`progress.ingest.Photo.decoded_transform`)).
     """
-    stored = np.asarray(transform, dtype=np.float64).reshape(2, 3)
-    scale = float(np.hypot(*stored[:, 0]))
+    scale = float(np.hypot(*transform[:, 0]))
     photo = ingest.read_photo(data, at_least=min(1.0, scale * STORED_PX_PER_CANONICAL_PX))
-    face = aligned_from_stored(photo.image, aligned_landmarks, photo.decoded_transform(stored))
-    return replace(face, transform=stored, scale=scale)
+    return photo.image, photo.decoded_transform(transform)
 
 
 def open_demo_client(store: Store, landmarker: FaceLandmarker, folder: Path = DEMO_CLIENT_FOLDER) -> ClientRecord:
