@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["FAMILIES", "REGIONS", "SIDES", "Better", "Family", "MetricSpec"]
+__all__ = ["BASELINE_COMPARISONS", "FAMILIES", "REGIONS", "SIDES", "SKIN_SURFACE", "Better", "Family", "MetricSpec"]
 
 
 class Family(StrEnum):
@@ -40,6 +40,11 @@ REGIONS = (
     "crows_feet_right", "nasolabial_left", "nasolabial_right", "chin", "face",
 )  # fmt: skip
 SIDES = ("left", "right")
+BASELINE_COMPARISONS = ("lighting_change", "light_direction_change", "camera_distance_change")
+"""The capture checks that compare a photo with the client's baseline photo (``progress.quality.baseline_checks``)."""
+SKIN_SURFACE = (Family.SPOTS, Family.TEXTURE, Family.LINES)
+"""The families measured on the skin's fine surface, which a slight expression already folds into lines, bumps and
+shadows."""
 
 
 class Better(StrEnum):
@@ -81,6 +86,18 @@ class MetricSpec:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES or (self.region is not None and self.region not in REGIONS + SIDES):
             raise ValueError(f"Unknown family or region in metric {self.name!r}.")
+
+    @property
+    def excluded_on_warning(self) -> tuple[str, ...]:
+        """The checks in ``depends_on`` whose warning already leaves a photo out of this metric (a failure always
+        does): the comparisons with the baseline photo (``BASELINE_COMPARISONS``: a photo lit or framed otherwise
+        than the baseline moves the value in step with the light, which no noise figure covers), and for the
+        skin-surface families (``SKIN_SURFACE``) the expressions, since the skin folds before the expression is
+        strong enough to fail its check (``docs/noise.md``)."""
+        surface = self.family in SKIN_SURFACE
+        return tuple(
+            c for c in self.depends_on if c in BASELINE_COMPARISONS or (surface and c.startswith("expression_"))
+        )
 
     @property
     def measure(self) -> str:

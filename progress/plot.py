@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from progress.catalogue import label
 from progress.series import MetricSeries, SeriesResult, TrendUnit
-from progress.wording import photo_reason, plain_values
+from progress.wording import photo_reason, plain_values, session_band
 
 __all__ = ["altair_chart", "metric_chart", "metric_frame", "session_names", "session_segments"]
 
@@ -105,19 +105,16 @@ def metric_chart(
             zorder=3,
             label="session value" if number == 0 else None,
         )
-    if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
-        low, high = _scaled(
-            metric,
-            [metric.baseline - metric.minimal_detectable_change, metric.baseline + metric.minimal_detectable_change],
-            expert=expert,
-        )[0]
+    band = session_band(metric)
+    if math.isfinite(metric.baseline) and math.isfinite(band):
+        low, high = _scaled(metric, [metric.baseline - band, metric.baseline + band], expert=expert)[0]
         axes.axhspan(
             low,
             high,
             color="#b0bec5",
             alpha=0.35,
             zorder=1,
-            label="baseline ± MDC95" if expert else "first session ± day-to-day variation",
+            label="baseline ± one session's MDC95" if expert else "first session ± day-to-day variation",
         )
     if expert:
         _trend(axes, series, metric, positions)
@@ -204,11 +201,9 @@ def altair_chart(series: SeriesResult, metric: MetricSeries) -> Any:
     )
     x = alt.X("session:N", sort=names, title=None, axis=alt.Axis(labelAngle=-30))
     layers = []
-    if math.isfinite(metric.baseline) and math.isfinite(metric.minimal_detectable_change):
-        low, high = plain_values(
-            metric,
-            [metric.baseline - metric.minimal_detectable_change, metric.baseline + metric.minimal_detectable_change],
-        )[0]
+    band_width = session_band(metric)
+    if math.isfinite(metric.baseline) and math.isfinite(band_width):
+        low, high = plain_values(metric, [metric.baseline - band_width, metric.baseline + band_width])[0]
         band = alt.Data(values=[{"low": low, "high": high}])
         layers.append(alt.Chart(band).mark_rect(color="#b0bec5", opacity=0.35).encode(y="low:Q", y2="high:Q"))
     layers.append(

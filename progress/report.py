@@ -278,8 +278,8 @@ def _appendix(pdf: FPDF, series: SeriesResult) -> None:
     pdf.multi_cell(
         0,
         3.6,
-        "For practitioners: identifiers and units as in docs/metrics.md. Change is latest − "
-        "baseline ± MDC95 (the 95 % minimal detectable change).",
+        "For practitioners: identifiers and units as in docs/metrics.md. Change is the trend's change "
+        "from the baseline to the latest session, over all sessions, ± MDC95 (the 95 % minimal detectable change).",
         new_x="LMARGIN",
         new_y="NEXT",
     )

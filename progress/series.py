@@ -4,7 +4,9 @@ The statistics are those of ``docs/metrics.md`` ("Across sessions: noise, change
 measured on real faces (``docs/noise.md``):
 
 - A session's value per metric is the median of its usable photos (a photo is unusable for a metric when a
-  capture check the metric depends on fails, or when the photo could not be analysed at all).
+  capture check the metric depends on fails, when a comparison with the baseline photo warns, or for spots,
+  texture and lines when an expression warns: :func:`progress.series_noise.exclusion`; or when the photo could
+  not be analysed at all).
 - **Noise has two parts.** σ_w, the within-sitting SD of one photo: the pooled SD of this series' repeat photos,
   √[Σₛ Σᵣ (yₛᵣ − ȳₛ)² / Σₛ (kₛ − 1)], when they give at least ``MIN_REPEAT_DF`` degrees of freedom, else the
   documented default (:func:`progress.noise.default_noise`). σ_day, the day-to-day SD a session adds on top
@@ -13,18 +15,22 @@ measured on real faces (``docs/noise.md``):
   is used when larger: the SD of the baseline sessions' values when two or more sessions precede the first
   treatment (``baseline_sessions``), else the residual SD of the session values around their trend
   (n − 2 degrees of freedom, from ``MIN_SCATTER_SESSIONS`` sessions on).
-- Baseline = the mean of the baseline sessions (the first usable session by default); change = latest − baseline,
-  with MDC95 = 1.96 · √(Var latest + Var baseline) from the σ_session above (= 1.96·√2·σ_session for one baseline
-  session).
-- Trend: OLS slope of session values on days (or session index when dates are missing); its standard error is
-  the larger of the regression's own and σ_session / √Σ(t − t̄)², with a t-based 95 % CI on n − 2 degrees of
-  freedom; Theil–Sen as a robust cross-check.
-- A change is called only when (i) |change| > MDC95, (ii) the trend's CI excludes zero in the same direction, and
-  so does the Theil–Sen slope's 95 % CI (robust to one bad session, such as a baseline photo that was off),
-  (iii) it persists: the session before the latest is also beyond the MDC95 in that direction (from
+- Trend: OLS slope b of the session values on days (or session index when dates are missing). Its 95 % CI is
+  b ± max(t₀.₉₇₅,ₙ₋₂ · SE_residual, 1.96 · σ_known / √Σ(t − t̄)²) (:func:`linear_trend`), σ_known being the floor
+  √(σ_day² + σ_w²/k) or the baseline sessions' SD when larger; Theil–Sen as a robust cross-check.
+- Baseline = the mean of the baseline sessions (the first usable session by default). **Change** = the trend's
+  change from the baseline to the latest session, b · (t_latest − t̄_baseline), which uses every session
+  instead of two; MDC95 = the CI's half-width · |t_latest − t̄_baseline|, so |change| > MDC95 exactly when the
+  trend's CI excludes zero. With two sessions (no trend yet): latest − baseline, MDC95 = 1.96 · √(Var latest +
+  Var baseline).
+- A change is called only when (i) |change| > MDC95, (ii) the Theil–Sen slope's 80 % CI excludes zero in the
+  same direction (a one-sided 90 % test, robust to one bad session such as a baseline photo that was off),
+  (iii) it persists: the latest two sessions both lie beyond the baseline in that direction (from
   ``MIN_PERSISTENCE_SESSIONS`` sessions on), and (iv) multiplicity: a primary metric (at most five, declared by
-  the practitioner) is tested alone; a secondary metric's trend p must survive Benjamini–Hochberg at 5 % within
-  its pre-declared family (:func:`metric_family`: metric family × region group, a handful of metrics each).
+  the practitioner) is tested on its own trend, its p multiplied by the number of primaries (Bonferroni: 5 %
+  familywise over the client's primaries, so 1 % each with five); a secondary metric's trend p must survive
+  Benjamini–Hochberg at 5 % within its pre-declared family (:func:`metric_family`: metric family × region
+  group, a handful of metrics each).
   A negative control is a warning and is tested alone and more sensitively: it has moved when its OLS trend's CI
   (against the realistic noise) excludes zero; then every called change is "unreliable" (capture changed).
 - Every metric says which rule decided its verdict (:class:`Rule`); :mod:`progress.summary` puts it into words.
@@ -38,15 +44,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from functools import cache
 
 import numpy as np
-from scipy import special, stats
 
 from progress.analysis import PhotoResult, compare_with_baseline
 from progress.catalogue import Better, MetricSpec, catalogue
 from progress.noise import default_day_noise, default_noise
-from progress.quality import Status
 from progress.series_noise import MIN_REPEAT_DF as MIN_REPEAT_DF  # the series' rules, where they were
 from progress.series_noise import MIN_SCATTER_SESSIONS as MIN_SCATTER_SESSIONS
 from progress.series_noise import (
@@ -59,6 +62,7 @@ from progress.series_noise import (
     series_noise,
     session_noise,
 )
+from progress.trend import benjamini_hochberg, holm, linear_trend, theil_sen
 
 __all__ = [
     "MAX_PRIMARY_METRICS",
@@ -74,6 +78,7 @@ __all__ = [
     "benjamini_hochberg",
     "exclusion",
     "group_sessions",
+    "holm",
     "linear_trend",
     "metric_family",
     "minimal_detectable_change",
@@ -86,12 +91,10 @@ __all__ = [
 MIN_SESSIONS = 3
 """Fewer usable sessions than this: not enough data for a verdict."""
 MIN_PERSISTENCE_SESSIONS = 4
-"""From this many usable sessions on, a change must also show in the session before the latest."""
+"""From this many usable sessions on, the session before the latest must also lie beyond the baseline, the same way."""
 MAX_PRIMARY_METRICS = 5
 FALSE_DISCOVERY_RATE = 0.05
 ALPHA = 0.05
-DRIFT_CHECKS = ("lighting_change", "light_direction_change", "camera_distance_change")
-"""Baseline comparisons: a metric that depends on one of them is unreliable when it warns in half the sessions."""
 
 
 class Verdict(StrEnum):
@@ -126,12 +129,12 @@ class Rule(StrEnum):
     """The rule that decided a metric's verdict (:func:`progress.summary.rule_sentence` says it in words)."""
 
     NOT_ENOUGH_DATA = "not_enough_data"  # fewer than MIN_SESSIONS usable sessions
-    CONDITIONS_DRIFTED = "conditions_drifted"  # a lighting or distance check warned in half the sessions
     CAPTURE_CHANGED = "capture_changed"  # a negative control moved: called changes are not trusted
     WITHIN_NOISE = "within_noise"  # |change| ≤ MDC95
-    NO_TREND = "no_trend"  # the OLS or Theil–Sen trend's CI includes zero or points the other way
-    NOT_PERSISTENT = "not_persistent"  # the session before the latest was not beyond the noise too
+    NO_TREND = "no_trend"  # the Theil–Sen trend's CI includes zero or points the other way
+    NOT_PERSISTENT = "not_persistent"  # the latest two sessions were not both beyond the baseline that way
     FAMILY_FALSE_DISCOVERY = "family_false_discovery"  # a secondary that did not survive BH in its family
+    PRIMARY_FAMILYWISE = "primary_familywise"  # a primary whose trend p did not survive Bonferroni over the primaries
     PRIMARY_TEST = "primary_test"  # called: a primary metric, tested alone
     FAMILY_TEST = "family_test"  # called: a secondary metric, surviving BH in its family
     CONTROL_TEST = "control_test"  # called: a negative control, tested alone
@@ -163,17 +166,19 @@ class MetricSeries:
         noise: Within-sitting SD of one photo (σ_w), in the metric's unit.
         noise_source: Where σ_w came from (repeats or default).
         baseline, latest: Baseline (mean of the baseline sessions' values) and the last usable session value.
-        change: latest − baseline.
-        minimal_detectable_change: MDC95 of that change, from ``session_noise``.
+        change: The trend's change from the baseline to the latest session (latest − baseline with two sessions).
+        minimal_detectable_change: MDC95 of that change (module docstring).
         slope_per_day, slope_low, slope_high: OLS trend and its 95 % CI (per day, or per session when undated).
         theil_sen_slope: Median of pairwise slopes (robust cross-check).
-        theil_sen_low, theil_sen_high: Its 95 % CI (``scipy.stats.theilslopes``), NaN with fewer than 3 sessions.
-        p_value, adjusted_p_value: The trend's two-sided p, and after Benjamini–Hochberg within its family
-            (secondary metrics; equal to ``p_value`` otherwise).
+        theil_sen_low, theil_sen_high: Its ``THEIL_SEN_CONFIDENCE`` CI (``scipy.stats.theilslopes``), NaN with
+            fewer than 3 sessions.
+        p_value, adjusted_p_value: The trend's two-sided p, and adjusted: Benjamini–Hochberg within its family
+            for a secondary metric, Bonferroni over the primaries for a primary (``p_value`` for a control).
         primary: Chosen by the practitioner as one of the client's primary metrics.
         verdict: What can be said.
         reasons: Plain sentences on what was left out and why a verdict could not be given.
-        session_noise: σ_session, the SD of one session's value used for the MDC95 and the trend (≥ the floor).
+        session_noise: σ_session, the SD of one session's value (the floor, or the series' own estimate when
+            larger): the day-to-day variation the wording and the charts show.
         session_noise_source: DEFAULT (the floor √(σ_day² + σ_w²/k)), BASELINE_SESSIONS or SERIES_SCATTER.
         family: The pre-declared family a secondary metric is corrected in (:func:`metric_family`).
         rule: The rule that decided the verdict.
@@ -300,61 +305,6 @@ def with_baseline(sessions: Sequence[Session]) -> list[Session]:
     ]
 
 
-def linear_trend(
-    times: Sequence[float], values: Sequence[float], *, noise: float = 0.0
-) -> tuple[float, float, float, float]:
-    """OLS slope with its two-sided 95 % CI (t with n − 2 df) and p-value.
-
-    Args:
-        times, values: The points.
-        noise: A floor on the SD of one value: the slope's standard error is at least noise / √Σ(t − t̄)².
-
-    Returns:
-        (slope, low, high, p); NaNs when fewer than 3 points.
-
-    Examples:
-        >>> slope, low, high, p = linear_trend([0, 1, 2, 3], [0.0, 1.1, 1.9, 3.0])
-        >>> round(slope, 4), round(low, 4), round(high, 4)
-        (0.98, 0.7975, 1.1625)
-    """
-    x, y = np.asarray(times, dtype=np.float64), np.asarray(values, dtype=np.float64)
-    if len(x) < 3 or np.ptp(x) == 0:
-        return math.nan, math.nan, math.nan, math.nan
-    dx, dy = x - x.mean(), y - y.mean()
-    spread = float(dx @ dx)
-    slope, degrees = float(dx @ dy) / spread, len(x) - 2
-    residual = float(((dy - slope * dx) ** 2).sum())
-    floor = noise / math.sqrt(spread) if math.isfinite(noise) else 0.0
-    error = max(math.sqrt(residual / degrees / spread), floor)
-    margin = _t_quantile(degrees) * error
-    p_value = float(2 * special.stdtr(degrees, -abs(slope) / error)) if error > 0 else float(slope == 0)
-    return slope, slope - margin, slope + margin, p_value
-
-
-@cache
-def _t_quantile(degrees: int) -> float:
-    """The 97.5 % quantile of Student's t with ``degrees`` degrees of freedom."""
-    return float(stats.t.ppf(0.975, degrees))
-
-
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p-values (step-up; NaN stays NaN).
-
-    Examples:
-        >>> [round(p, 4) for p in benjamini_hochberg([0.01, 0.04, 0.03, 0.2])]
-        [0.04, 0.0533, 0.0533, 0.2]
-    """
-    p = np.asarray(p_values, dtype=np.float64)
-    finite = np.flatnonzero(np.isfinite(p))
-    adjusted = np.full(len(p), np.nan)
-    if len(finite) == 0:
-        return adjusted.tolist()
-    order = finite[np.argsort(p[finite])]
-    ranked = p[order] * len(finite) / np.arange(1, len(finite) + 1)
-    adjusted[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
-    return adjusted.tolist()
-
-
 def analyze_series(
     sessions: Sequence[Session],
     *,
@@ -392,6 +342,8 @@ def analyze_series(
         spec.name: _draft(spec, sessions, times, primary=spec.name in primary, baseline_count=baseline_sessions)
         for spec in specs
     }
+    for name, adjusted in zip(primary, holm([drafts[n].p_value for n in primary]), strict=True):
+        drafts[name] = _with(drafts[name], adjusted_p_value=adjusted)
     families: dict[str, list[str]] = {}
     for name, draft in drafts.items():
         if not draft.primary and not draft.spec.negative_control:
@@ -460,19 +412,22 @@ def _draft(
         if math.isfinite(noise.scatter) and noise.scatter > session_noise(noise.within, noise.day, typical)
         else NoiseSource.DEFAULT
     )
+    slope, low, high, p_value = linear_trend(
+        [times[i] for i in usable],
+        [values[i] for i in usable],
+        noise=noise.known(typical),
+    )
     if usable:
         latest = values[usable[-1]]
         baseline = float(np.mean([values[i] for i in base]))
-        mdc = series_mdc(noise, counts[usable[-1]], [counts[i] for i in base])
+        lever = times[usable[-1]] - float(np.mean([times[i] for i in base]))
+        if math.isfinite(slope):  # the trend's change from the baseline to the latest session, and its MDC95
+            change, mdc = slope * lever, (high - slope) * abs(lever)
+        else:  # two sessions: the difference, 1.96·√(Var latest + Var baseline)
+            change, mdc = latest - baseline, series_mdc(noise, counts[usable[-1]], [counts[i] for i in base])
     else:
-        baseline = latest = mdc = math.nan
-    slope, low, high, p_value = linear_trend(
-        [times[i] for i in usable], [values[i] for i in usable], noise=session_noise(noise.within, noise.day, typical)
-    )
-    theil, theil_low, theil_high = _theil_sen([times[i] for i in usable], [values[i] for i in usable])
-    drift = _drift_reason(spec, sessions)
-    if drift:
-        reasons.append(drift)
+        baseline = latest = change = mdc = math.nan
+    theil, theil_low, theil_high = theil_sen([times[i] for i in usable], [values[i] for i in usable])
     return MetricSeries(
         spec=spec,
         values=tuple(values),
@@ -481,7 +436,7 @@ def _draft(
         noise_source=noise.within_source,
         baseline=baseline,
         latest=latest,
-        change=latest - baseline,
+        change=change,
         minimal_detectable_change=mdc,
         slope_per_day=slope,
         slope_low=low,
@@ -492,45 +447,23 @@ def _draft(
         p_value=p_value,
         adjusted_p_value=p_value,
         primary=primary,
-        verdict=Verdict.UNRELIABLE if drift else Verdict.NO_CLEAR_CHANGE,
+        verdict=Verdict.NO_CLEAR_CHANGE,
         reasons=tuple(reasons),
         exclusions=tuple(exclusions),
         session_noise=session_sd,
         session_noise_source=scatter_source,
         family=metric_family(spec),
-        rule=Rule.CONDITIONS_DRIFTED if drift else Rule.NO_TREND,
+        rule=Rule.NO_TREND,
     )
 
 
-def _theil_sen(times: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:
-    """Theil–Sen slope and its 95 % CI; NaNs with fewer than 3 points."""
-    if len(times) < 3 or np.ptp(times) == 0:
-        return math.nan, math.nan, math.nan
-    fit = stats.theilslopes(values, times, alpha=0.95)
-    return float(fit.slope), float(fit.low_slope), float(fit.high_slope)
-
-
-def _drift_reason(spec: MetricSpec, sessions: Sequence[Session]) -> str | None:
-    """The conditions drifted for this metric: a baseline check it depends on warned in half the sessions."""
-    for check_name in DRIFT_CHECKS:
-        if check_name not in spec.depends_on:
-            continue
-        warned = sum(
-            any(c.name == check_name and c.status is not Status.PASS for p in s.photos for c in p.checks)
-            for s in sessions
-        )
-        if len(sessions) >= MIN_SESSIONS and warned * 2 >= len(sessions):
-            return f"{check_name.replace('_', ' ')} warned in {warned} of {len(sessions)} sessions"
-    return None
-
-
 def _persists(draft: MetricSeries) -> bool:
-    """The session before the latest is beyond the baseline by more than the MDC95 in the change's direction."""
+    """The latest two sessions both lie beyond the baseline in the change's direction (from
+    ``MIN_PERSISTENCE_SESSIONS`` usable sessions on)."""
     usable = [i for i, v in enumerate(draft.values) if math.isfinite(v)]
     if len(usable) < MIN_PERSISTENCE_SESSIONS:
         return True
-    before = draft.values[usable[-2]] - draft.baseline
-    return before * draft.change > 0 and abs(before) > draft.minimal_detectable_change
+    return all((draft.values[i] - draft.baseline) * draft.change > 0 for i in usable[-2:])
 
 
 def _decide(draft: MetricSeries) -> MetricSeries:
@@ -542,8 +475,6 @@ def _decide(draft: MetricSeries) -> MetricSeries:
         return _with(
             draft, verdict=Verdict.NOT_ENOUGH_DATA, rule=Rule.NOT_ENOUGH_DATA, reasons=(*draft.reasons, shortfall)
         )
-    if draft.verdict is Verdict.UNRELIABLE:
-        return draft
     agrees = (draft.slope_low > 0 and draft.theil_sen_low > 0 and draft.change > 0) or (
         draft.slope_high < 0 and draft.theil_sen_high < 0 and draft.change < 0
     )
@@ -558,10 +489,8 @@ def _decide(draft: MetricSeries) -> MetricSeries:
         rule = Rule.NO_TREND
     elif not _persists(draft):
         rule = Rule.NOT_PERSISTENT
-    elif draft.spec.negative_control:
-        rule = Rule.CONTROL_TEST
     elif draft.primary:
-        rule = Rule.PRIMARY_TEST
+        rule = Rule.PRIMARY_TEST if draft.adjusted_p_value < ALPHA else Rule.PRIMARY_FAMILYWISE
     elif draft.adjusted_p_value < FALSE_DISCOVERY_RATE:
         rule = Rule.FAMILY_TEST
     else:

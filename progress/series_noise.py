@@ -101,8 +101,8 @@ class Exclusion:
     Attributes:
         path: The photo's path or name.
         error: The photo's error message when it could not be analysed, else None.
-        failed_checks: The capture checks the metric depends on that failed (empty when the photo is unusable
-            or the metric not measurable on it).
+        failed_checks: The capture checks the metric depends on that failed, or warned where a warning is
+            enough to leave the photo out (empty when the photo is unusable or the metric not measurable on it).
     """
 
     path: str
@@ -110,22 +110,28 @@ class Exclusion:
     failed_checks: tuple[str, ...] = ()
 
     def sentence(self) -> str:
-        """The reason in a sentence fragment: ``"a.jpg: head_yaw, sharpness failed"``."""
+        """The reason in a sentence fragment: ``"a.jpg: head_yaw, sharpness not passed"``."""
         if self.error is not None:
             return f"{self.path}: {self.error}"
         if self.failed_checks:
-            return f"{self.path}: {', '.join(self.failed_checks)} failed"
+            return f"{self.path}: {', '.join(self.failed_checks)} not passed"
         return f"{self.path}: not measurable"
 
 
 def exclusion(photo: PhotoResult, spec: MetricSpec) -> Exclusion | None:
-    """None when the photo's value counts for the metric, else why it does not (unusable photo, no value, or a
-    capture check the metric depends on failed)."""
+    """None when the photo's value counts for the metric, else why it does not: an unusable photo, no value, a
+    capture check the metric depends on failed, or one of its ``MetricSpec.excluded_on_warning`` checks warned
+    (the light or framing differs from the baseline's; an expression folds the skin)."""
     if photo.error is not None:
         return Exclusion(str(photo.path), error=str(photo.error))
     if spec.name not in photo.metrics or not math.isfinite(photo.metrics[spec.name]):
         return Exclusion(str(photo.path))
-    failed = tuple(c.name for c in photo.checks if c.name in spec.depends_on and c.status is Status.FAIL)
+    strict = spec.excluded_on_warning
+    failed = tuple(
+        c.name
+        for c in photo.checks
+        if c.name in spec.depends_on and (c.status is Status.FAIL or (c.status is Status.WARN and c.name in strict))
+    )
     return Exclusion(str(photo.path), failed_checks=failed) if failed else None
 
 
@@ -138,6 +144,13 @@ class SeriesNoise:
     day: float
     scatter: float
     scatter_source: NoiseSource
+    baseline_scatter: float = math.nan
+
+    def known(self, photos: int) -> float:
+        """The session SD taken as known (tested with the normal quantile): the floor, or the baseline sessions'
+        scatter when larger. The residual scatter around the trend is an estimate instead (tested with t)."""
+        floor = session_noise(self.within, self.day, photos)
+        return max(floor, self.baseline_scatter) if math.isfinite(self.baseline_scatter) else floor
 
     def session(self, photos: int) -> float:
         """SD of a session value with ``photos`` photos: the floor, or the series' own estimate when larger."""
@@ -170,9 +183,9 @@ def series_noise(
         within, source = repeat_sd, NoiseSource.REPEATS
     else:
         within, source = default_within, NoiseSource.DEFAULT
-    scatter, scatter_source = math.nan, NoiseSource.DEFAULT
+    scatter, scatter_source, baseline_scatter = math.nan, NoiseSource.DEFAULT, math.nan
     if len(base) >= 2:
-        scatter = float(np.std([values[i] for i in base], ddof=1))
+        scatter = baseline_scatter = float(np.std([values[i] for i in base], ddof=1))
         scatter_source = NoiseSource.BASELINE_SESSIONS
     if len(usable) >= MIN_SCATTER_SESSIONS:
         x = np.array([times[i] for i in usable])
@@ -182,7 +195,7 @@ def series_noise(
             residual = float(np.sqrt(((y - (slope * x + intercept)) ** 2).sum() / (len(x) - 2)))
             if not math.isfinite(scatter) or residual > scatter:
                 scatter, scatter_source = residual, NoiseSource.SERIES_SCATTER
-    return SeriesNoise(within, source, default_day, scatter, scatter_source)
+    return SeriesNoise(within, source, default_day, scatter, scatter_source, baseline_scatter)
 
 
 def series_mdc(noise: SeriesNoise, photos_latest: int, photos_baseline: Sequence[int]) -> float:

@@ -16,15 +16,18 @@ _CALLED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.UNRELIAB
 
 _RULE_WORDS = {
     Rule.NOT_ENOUGH_DATA: "fewer than three sessions had a usable photo for this metric",
-    Rule.CONDITIONS_DRIFTED: "the lighting or camera distance drifted in half the sessions",
     Rule.CAPTURE_CHANGED: "the negative controls moved, so the capture changed and the change cannot be trusted",
-    Rule.WITHIN_NOISE: "the change since the baseline is within the measurement noise (MDC95 {mdc})",
-    Rule.NO_TREND: "the change is larger than the noise, but the trend over the sessions does not confirm it",
-    Rule.NOT_PERSISTENT: "only the latest session is beyond the noise; the change must also show in the session before",
+    Rule.WITHIN_NOISE: "the trend's change since the baseline is within the measurement noise (MDC95 {mdc})",
+    Rule.NO_TREND: "the trend's change is larger than the noise, but the robust (Theil–Sen) trend does not confirm it",
+    Rule.NOT_PERSISTENT: "the trend is beyond the noise, but the latest two sessions are not both beyond the "
+    "baseline that way",
+    Rule.PRIMARY_FAMILYWISE: "a primary metric beyond the noise, but its trend did not pass the stricter test "
+    "shared by the client's primary metrics (5 % for all of them together)",
     Rule.FAMILY_FALSE_DISCOVERY: "the trend did not survive the false-discovery control among the {family} metrics",
-    Rule.PRIMARY_TEST: "a primary metric: beyond the noise (MDC95 {mdc}), confirmed by the trend and by the "
-    "previous session",
-    Rule.FAMILY_TEST: "beyond the noise (MDC95 {mdc}), confirmed by the trend and the previous session, and "
+    Rule.PRIMARY_TEST: "a primary metric: the trend is beyond the noise (MDC95 {mdc}) and passes the test shared by "
+    "the client's primary metrics, confirmed by the robust trend and by the latest two sessions",
+    Rule.FAMILY_TEST: "the trend is beyond the noise (MDC95 {mdc}), confirmed by the robust trend and the latest "
+    "two sessions, and "
     "surviving the false-discovery control among the {family} metrics",
     Rule.CONTROL_TEST: "a negative control whose trend moved beyond the noise: the capture changed",
 }
@@ -46,7 +49,9 @@ def series_table(series: SeriesResult, *, everything: bool = False) -> str:
     unit = "30 days" if series.trend_unit is TrendUnit.DAY else "session"
     rows = [m for m in series.metrics.values() if everything or m.primary or m.verdict in _CALLED]
     rows.sort(key=lambda m: (not m.primary, m.verdict not in _CALLED, m.spec.name))
-    header = f"{'metric':38} {'baseline':>9} {'latest':>9} {'change ± MDC95':>18} {'trend per ' + unit:>26}  verdict"
+    header = (
+        f"{'metric':38} {'baseline':>9} {'latest':>9} {'trend change ± MDC95':>21} {'trend per ' + unit:>26}  verdict"
+    )
     lines = [
         f"{len(series.sessions)} sessions: "
         + ", ".join(f"{s.label} ({sum(p.ok for p in s.photos)}/{len(s.photos)} photos)" for s in series.sessions),
@@ -61,7 +66,7 @@ def series_table(series: SeriesResult, *, everything: bool = False) -> str:
         )
         lines.append(
             f"{star}{metric.spec.name:37} {_number(metric.baseline):>9} {_number(metric.latest):>9} "
-            f"{_number(metric.change) + ' ± ' + _number(metric.minimal_detectable_change):>18} "
+            f"{_number(metric.change) + ' ± ' + _number(metric.minimal_detectable_change):>21} "
             f"{trend:>26}  {metric.verdict}: {rule_sentence(metric)}"
         )
     quiet = sum(1 for m in series.metrics.values() if m not in rows and m.verdict is Verdict.NO_CLEAR_CHANGE)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from progress.analysis import PhotoResult
 from progress.catalogue import INTER_PUPILLARY_MM, PlainScale, label, plain_scale
 from progress.metric_spec import MetricSpec
-from progress.quality import Status
-from progress.series import DRIFT_CHECKS, MIN_SESSIONS, MetricSeries, SeriesResult, Verdict
+from progress.series import MIN_SESSIONS, MetricSeries, SeriesResult, Verdict
+from progress.series_noise import exclusion
 
 __all__ = [
     "Amount",
@@ -27,6 +27,7 @@ __all__ = [
     "relative_baseline",
     "scale_unit",
     "series_reason",
+    "session_band",
     "usable_sessions",
     "verdict_words",
 ]
@@ -107,11 +108,12 @@ def photo_reason(photo: PhotoResult, spec: MetricSpec) -> str | None:
         if getattr(photo.error, "code", "") == "excluded":
             return "left out by the practitioner"
         return "the photo could not be analysed"
-    value = photo.metrics.get(spec.name)
-    if value is None or not math.isfinite(value):
+    left_out = exclusion(photo, spec)
+    if left_out is None:
+        return None
+    if not left_out.failed_checks:
         return "could not be measured on this photo"
-    failed = [check_words(c.name) for c in photo.checks if c.name in spec.depends_on and c.status is Status.FAIL]
-    return " and ".join(dict.fromkeys(failed)) if failed else None
+    return " and ".join(dict.fromkeys(check_words(name) for name in left_out.failed_checks))
 
 
 def usable_sessions(metric: MetricSeries) -> int:
@@ -120,8 +122,8 @@ def usable_sessions(metric: MetricSeries) -> int:
 
 
 def series_reason(series: SeriesResult, metric: MetricSeries) -> str:
-    """Why the metric cannot be judged, in words: the light or distance changed, the check measures moved, or
-    only N comparable sessions (and what spoiled the others)."""
+    """Why the metric cannot be judged, in words: the check measures moved, or only N comparable sessions (and
+    what spoiled the others: a failed check, or the light or distance changed since the baseline)."""
     if series.controls_moved and metric.spec.name not in series.controls_moved:
         return "measurements that treatment cannot change moved, so the photos were not taken the same way"
     count = usable_sessions(metric)
@@ -132,9 +134,6 @@ def series_reason(series: SeriesResult, metric: MetricSeries) -> str:
         )
         others = ": " if count == 0 else "; in the others "
         return f"{counted} (at least {MIN_SESSIONS} needed)" + (f"{others}{spoiled}" if spoiled else "")
-    for check_name in DRIFT_CHECKS:
-        if check_name in metric.spec.depends_on and _drifted(series, check_name):
-            return check_words(check_name)
     return "the photos were not taken the same way in every session"
 
 
@@ -149,19 +148,18 @@ def _common_failures(series: SeriesResult, spec: MetricSpec) -> str:
     return " or ".join(ranked[:2])
 
 
-def _drifted(series: SeriesResult, check_name: str) -> bool:
-    warned = sum(
-        any(c.name == check_name and c.status is not Status.PASS for p in s.photos for c in p.checks)
-        for s in series.sessions
-    )
-    return warned > 0
-
-
 def day_to_day(metric: MetricSeries) -> float:
     """The day-to-day variation of one session's value (the series' session noise where it gives one, else the
     noise of one photo); NaN when unknown."""
     noise = float(getattr(metric, "session_noise", metric.noise))
     return noise if math.isfinite(noise) and noise > 0 else math.nan
+
+
+def session_band(metric: MetricSeries) -> float:
+    """Half-width of the charts' band around the first session: how far one session may differ from it by the
+    day-to-day variation alone, 1.96·√2·σ_session (the MDC95 of one session against one; the verdict's MDC95 is
+    the trend's, over all sessions, and smaller); NaN when unknown."""
+    return 1.96 * math.sqrt(2) * day_to_day(metric)
 
 
 def relative_baseline(metric: MetricSeries) -> bool:
@@ -178,7 +176,8 @@ def relative_baseline(metric: MetricSeries) -> bool:
 
 
 def change_amount(metric: MetricSeries) -> Amount | None:
-    """The change since the first session in plain units with its uncertainty, or None when there is none."""
+    """The change since the first session (the trend's, over all sessions) in plain units with its uncertainty,
+    or None when there is none."""
     change, mdc = metric.change, metric.minimal_detectable_change
     if not (math.isfinite(change) and math.isfinite(mdc)):
         return None
@@ -201,8 +200,8 @@ def change_amount(metric: MetricSeries) -> Amount | None:
 
 
 def change_sentence(metric: MetricSeries, *, beyond_noise: bool) -> str:
-    """E.g. "Redness vs forehead – left cheek fell by about a fifth (19 % ± 6 %), more than the day-to-day
-    variation of the photos." """
+    """E.g. "Redness vs forehead – left cheek fell by about a fifth (19 % ± 6 %) over the sessions, more than the
+    day-to-day variation of the photos." The size is the trend's, over all sessions (``MetricSeries.change``)."""
     amount = change_amount(metric)
     name = label(metric.spec)
     if amount is None:
@@ -210,7 +209,7 @@ def change_sentence(metric: MetricSeries, *, beyond_noise: bool) -> str:
     verb = "rose" if amount.rose else "fell"
     if amount.unit == MULTIPLES:
         return (
-            f"{name} {verb} by {_figure(amount.size)} times the day-to-day variation of the photos "
+            f"{name} {verb} over the sessions by {_figure(amount.size)} times the day-to-day variation of the photos "
             f"({_figure(amount.uncertainty)} times would be needed to be sure), "
             + ("a clear change." if beyond_noise else "within that variation.")
         )
@@ -224,7 +223,7 @@ def change_sentence(metric: MetricSeries, *, beyond_noise: bool) -> str:
         if beyond_noise
         else "within the day-to-day variation of the photos"
     )
-    return f"{name} {verb} by {size}, {noise}."
+    return f"{name} {verb} by {size} over the sessions, {noise}."
 
 
 def plain_values(metric: MetricSeries, values: Sequence[float]) -> tuple[list[float], str]:

@@ -70,7 +70,8 @@ def test_noise_alone_is_no_clear_change() -> None:
 def test_light_that_changed_between_sessions_is_the_reason() -> None:
     card = _card(_series(GLOW, [60.0, 61.0, 62.0, 63.0, 64.0, 65.0], warning="lighting_change"), GLOW)
     assert card.status is Status.CANT_TELL
-    assert card.reason == "the light changed between sessions"
+    # every photo after the baseline was lit otherwise: none counts, and the card says why
+    assert card.reason == "no comparable sessions (at least 3 needed): the light changed between sessions"
 
 
 def test_a_smile_in_every_photo_says_what_spoiled_the_photos() -> None:

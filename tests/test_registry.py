@@ -75,3 +75,23 @@ def test_the_docs_give_every_metric_its_plain_words() -> None:
     documented = (ROOT / "docs" / "metrics.md").read_text()
     missing = [entry.name for entry in registry().values() if f"| `{entry.name}` | {entry.label} |" not in documented]
     assert not missing, f"docs/metrics.md lacks the plain words of {missing}"
+
+
+def test_which_warnings_leave_a_photo_out() -> None:
+    """A warned comparison with the baseline leaves a photo out of every metric that depends on it; a warned
+    expression only out of the skin-surface metrics (spots, texture, lines), and those of the cheeks depend on
+    the smile while the forehead's do not (``docs/noise.md``, "Which photos count")."""
+    cheek_texture, forehead_texture = metric("texture.fine.cheek_left").spec, metric("texture.fine.forehead").spec
+    assert "expression_smile" in cheek_texture.depends_on and "expression_smile" not in forehead_texture.depends_on
+    assert set(cheek_texture.excluded_on_warning) == {
+        "light_direction_change",
+        "lighting_change",
+        "expression_smile",
+        "expression_lips_apart",
+        "expression_frown",
+    }
+    assert metric("redness.a_star.cheek_left").spec.excluded_on_warning == ("lighting_change",)
+    brow = metric("lift.brow_height.left").spec
+    assert "expression_brows_raised" in brow.depends_on and brow.excluded_on_warning == ("camera_distance_change",)
+    for spec in catalogue():
+        assert set(spec.excluded_on_warning) <= set(spec.depends_on)

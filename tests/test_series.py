@@ -25,6 +25,7 @@ from progress.series import (
     analyze_series,
     benjamini_hochberg,
     group_sessions,
+    holm,
     linear_trend,
     metric_family,
     minimal_detectable_change,
@@ -112,12 +113,23 @@ def test_linear_trend_by_hand() -> None:
 
 
 def test_the_trend_error_is_floored_by_the_noise() -> None:
-    # a perfect line has no residual error; the floor is noise / √Σ(t − t̄)² = 2 / √5 over t = 0…4
+    # a perfect line has no residual error; the known noise's SE is 2 / √Σ(t − t̄)² = 2 / √10 over t = 0…4,
+    # tested with the normal quantile (the noise is known, not estimated)
     slope, low, high, p = linear_trend([0, 1, 2, 3, 4], [0.0, 1.0, 2.0, 3.0, 4.0], noise=2.0)
     floor = 2.0 / math.sqrt(10.0)
     assert slope == pytest.approx(1.0)
-    assert (low, high) == pytest.approx((1 - 3.182446 * floor, 1 + 3.182446 * floor))  # t(3 df, 97.5 %)
-    assert p == pytest.approx(2 * stats.t.sf(1.0 / floor, 3))
+    assert (low, high) == pytest.approx((1 - 1.959964 * floor, 1 + 1.959964 * floor))
+    assert p == pytest.approx(2 * stats.norm.sf(1.0 / floor))
+
+
+def test_the_residual_error_is_tested_with_t_when_it_is_the_larger() -> None:
+    # residuals (0, 1, −2, 1, 0) about the line: SE = √(6 / 3 / 10); t with 3 df beats the known noise's z
+    values = [0.0, 2.0, 0.0, 4.0, 4.0]
+    slope, _low, high, p = linear_trend([0, 1, 2, 3, 4], values, noise=0.1)
+    error = math.sqrt(6 / 3 / 10)
+    assert slope == pytest.approx(1.0)
+    assert high - slope == pytest.approx(3.182446 * error)  # t(3 df, 97.5 %)
+    assert p == pytest.approx(2 * stats.t.sf(1.0 / error, 3))
 
 
 def test_benjamini_hochberg_by_hand() -> None:
@@ -132,9 +144,10 @@ def test_benjamini_hochberg_by_hand() -> None:
 
 def test_the_mdc_adds_the_day_to_day_noise_to_the_within_sitting_noise() -> None:
     metric = _one([10.0, 10.0, 10.0])
-    # one photo a session: σ_session = √(0.5² + 1²/1); MDC95 = 1.96·√2·σ_session
+    # one photo a session: σ_session = √(0.5² + 1²/1). Three sessions 14 days apart, no scatter: the trend's
+    # MDC95 = 1.96·σ_session·28 / √(14² + 0 + 14²) = 1.96·√2·σ_session, as for a difference of two sessions
     assert metric.session_noise == pytest.approx(math.sqrt(1.25))
-    assert metric.minimal_detectable_change == pytest.approx(1.96 * math.sqrt(2 * 1.25))
+    assert metric.minimal_detectable_change == pytest.approx(1.959964 * math.sqrt(2 * 1.25))
     assert metric.noise_source is NoiseSource.DEFAULT and metric.session_noise_source is NoiseSource.DEFAULT
 
 
@@ -157,16 +170,21 @@ def test_scatter_of_the_sessions_around_their_trend_raises_the_noise() -> None:
     residual_sd = math.sqrt(((np.asarray(values) - np.polyval(fit, x)) ** 2).sum() / 4)
     assert metric.session_noise == pytest.approx(residual_sd)
     assert metric.session_noise_source is NoiseSource.SERIES_SCATTER
-    assert metric.minimal_detectable_change == pytest.approx(1.96 * math.sqrt(2) * residual_sd)
+    # the trend's MDC95 over 70 days: t(4 df) · residual SD / √Σ(t − t̄)² · 70, with Σ(t − t̄)² = 14²·17.5
+    lever = 70 / math.sqrt(14.0**2 * 17.5)
+    assert metric.minimal_detectable_change == pytest.approx(2.776445 * residual_sd * lever)
 
 
 def test_baseline_sessions_set_the_baseline_and_the_clients_own_noise() -> None:
     metric = _one([10.0, 14.0, 12.0, 12.0], baseline_sessions=3)
-    assert metric.baseline == pytest.approx(12.0) and metric.change == pytest.approx(0.0)
+    assert metric.baseline == pytest.approx(12.0) and metric.latest == pytest.approx(12.0)
+    # the trend through days 0, 14, 28, 42: slope Σdt·dy / Σdt² = 28 / 980 a day, from the baseline sessions'
+    # mean day (14) to the latest (42)
+    assert metric.change == pytest.approx(28 / 980 * 28)
     assert metric.session_noise == pytest.approx(2.0)  # SD of 10, 14, 12
     assert metric.session_noise_source is NoiseSource.BASELINE_SESSIONS
-    # latest and the mean of three baseline sessions: 1.96·√(2² + 2²/3)
-    assert metric.minimal_detectable_change == pytest.approx(1.96 * math.sqrt(4 + 4 / 3))
+    # residuals −1.4, 2.2, −0.2, −0.6: t(2 df)·√(7.2 / 2 / 980) beats 1.96 · 2 (the client's own SD) / √980
+    assert metric.minimal_detectable_change == pytest.approx(4.302653 * math.sqrt(7.2 / 2 / 980) * 28)
     with pytest.raises(ValueError, match="baseline session"):
         analyze_series([], baseline_sessions=0)
 
@@ -174,7 +192,8 @@ def test_baseline_sessions_set_the_baseline_and_the_clients_own_noise() -> None:
 # --- verdict rules ------------------------------------------------------------------------------------------
 
 FALL = [10.0, 9.0, 8.0, 7.0, 6.0, 5.0]
-"""A steady fall of 5 over six sessions: beyond the MDC95 of 3.10 with the patched noise, in the last two."""
+"""A steady fall of 5 over six sessions: beyond the trend's MDC95 of 2.62 with the patched noise
+(1.96·√1.25·70 / √(14²·17.5)), and the last two sessions below the baseline."""
 
 
 def test_a_steady_fall_beyond_the_noise_is_an_improvement_for_a_lower_is_better_metric() -> None:
@@ -190,26 +209,72 @@ def test_a_change_within_the_noise_is_no_clear_change() -> None:
     assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule is Rule.WITHIN_NOISE
 
 
+ENDPOINT_MDC = 1.96 * math.sqrt(2 * 1.25)
+"""MDC95 of one session against one baseline session with the patched noise: 3.10."""
+
+
 def test_a_big_jump_in_the_last_session_only_is_not_called() -> None:
+    # latest − baseline = −9, far beyond one session's noise; the trend over all sessions is not
     metric = _one([10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 1.0], primary=[LOWER.name])
-    assert abs(metric.change) > metric.minimal_detectable_change
-    assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule in (Rule.NO_TREND, Rule.NOT_PERSISTENT)
+    assert abs(metric.latest - metric.baseline) > ENDPOINT_MDC
+    assert metric.verdict is Verdict.NO_CLEAR_CHANGE
+    assert metric.rule in (Rule.WITHIN_NOISE, Rule.NO_TREND, Rule.NOT_PERSISTENT)
 
 
 def test_a_change_that_hinges_on_one_off_baseline_session_is_not_called() -> None:
-    # measured on a real recording (face-oval width, one off frame first), in units of its noise: the OLS trend
-    # excludes zero, the robust Theil–Sen slope's CI does not
-    metric = _one([13.1, 8.4, 11.0, 8.6, 7.9, 8.3, 8.4, 7.8], primary=[LOWER.name])
-    assert metric.slope_high < 0 and abs(metric.change) > metric.minimal_detectable_change
-    assert metric.theil_sen_high >= 0
+    # one off baseline, the rest flat: latest − baseline = −3.6 is beyond one session's noise, but the trend's
+    # change (the off session raises its residual error) is not
+    metric = _one([12.0, 8.5, 8.6, 8.4, 8.5, 8.6, 8.4, 8.5, 8.5, 8.4], primary=[LOWER.name])
+    assert abs(metric.latest - metric.baseline) > ENDPOINT_MDC
+    assert abs(metric.change) < metric.minimal_detectable_change
+    assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule is Rule.WITHIN_NOISE
+
+
+def test_a_step_the_robust_trend_does_not_confirm_is_not_called() -> None:
+    # flat, then a step down in the last two sessions: the OLS trend's change is beyond its MDC95, but the
+    # Theil–Sen slope (the median of the pairwise slopes, most of them 0) does not exclude zero
+    metric = _one([10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 7.0, 7.0], primary=[LOWER.name])
+    assert abs(metric.change) > metric.minimal_detectable_change and metric.theil_sen_high >= 0
     assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule is Rule.NO_TREND
 
 
-def test_a_change_must_persist_in_the_session_before_the_latest() -> None:
-    # a clear fall, but the session before the latest is back at the baseline
-    metric = _one([10.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 8.0, 0.0], primary=[LOWER.name])
-    assert metric.slope_high < 0 and abs(metric.change) > metric.minimal_detectable_change
+def test_a_change_must_persist_in_the_latest_two_sessions() -> None:
+    # a clear fall, but the session before the latest is back above the baseline
+    values = [10.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 10.2, 0.0]
+    metric = _one(values, primary=[LOWER.name])
+    assert abs(metric.change) > metric.minimal_detectable_change and metric.theil_sen_high < 0
     assert metric.verdict is Verdict.NO_CLEAR_CHANGE and metric.rule is Rule.NOT_PERSISTENT
+    assert _one([*values, -1.0], primary=[LOWER.name]).verdict is Verdict.IMPROVED  # one session more
+
+
+def test_holm_by_hand() -> None:
+    # sorted 0.01, 0.03, 0.04 times 3, 2, 1: 0.03, 0.06, 0.04 → made monotone 0.03, 0.06, 0.06
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    adjusted = holm([0.2, math.nan])
+    assert adjusted[0] == pytest.approx(0.2) and math.isnan(adjusted[1])
+
+
+def test_the_primaries_share_five_percent_by_holm() -> None:
+    # p = 0.034 alone; beside a primary that fell clearly it keeps its own p (Holm's second step: ×1); beside two
+    # flat primaries it is multiplied by three and not called
+    fall = [10.0, 9.5, 8.8, 8.4, 7.7, 7.2]
+    flat = [10.0, 10.5, 9.5, 10.0, 10.5, 9.5]
+    steep = [10.0, 8.0, 6.0, 4.0, 2.0, 0.0]
+    third = MetricSpec("redness.a_star.chin", "redness", "chin", "a*", Better.LOWER, (), "test metric")
+    beside_clear = analyze_series(
+        group_sessions(_series({LOWER.name: fall, RIGHT.name: steep})),
+        metrics=[LOWER, RIGHT],
+        primary=[LOWER.name, RIGHT.name],
+    ).metrics[LOWER.name]
+    assert 0.025 < beside_clear.adjusted_p_value == beside_clear.p_value < 0.05
+    assert beside_clear.verdict is Verdict.IMPROVED and beside_clear.rule is Rule.PRIMARY_TEST
+    beside_flat = analyze_series(
+        group_sessions(_series({LOWER.name: fall, RIGHT.name: flat, third.name: flat})),
+        metrics=[LOWER, RIGHT, third],
+        primary=[LOWER.name, RIGHT.name, third.name],
+    ).metrics[LOWER.name]
+    assert beside_flat.adjusted_p_value == pytest.approx(3 * beside_flat.p_value)
+    assert beside_flat.verdict is Verdict.NO_CLEAR_CHANGE and beside_flat.rule is Rule.PRIMARY_FAMILYWISE
 
 
 def test_secondaries_are_corrected_within_their_family_only() -> None:
@@ -224,8 +289,8 @@ def test_secondaries_are_corrected_within_their_family_only() -> None:
 
 
 def test_a_failing_family_correction_says_so() -> None:
-    # p = 0.04 alone, twice that in a family of two: called as a primary, not as a secondary
-    values = [10.0, 9.3, 9.3, 7.0, 6.4, 5.8]
+    # p = 0.034 alone, twice that in a family of two: called as a primary, not as a secondary
+    values = [10.0, 9.5, 8.8, 8.4, 7.7, 7.2]
     photos = _series({LOWER.name: values, RIGHT.name: [10.0, 10.5, 9.5, 10.0, 10.5, 9.5]})
     alone = analyze_series(group_sessions(photos), metrics=[LOWER, RIGHT], primary=[LOWER.name])
     assert 0.025 < alone.metrics[LOWER.name].p_value < 0.05 and alone.metrics[LOWER.name].verdict is Verdict.IMPROVED
@@ -246,11 +311,12 @@ def test_a_moving_negative_control_is_tested_alone_and_makes_called_changes_unre
 
 
 def test_a_control_drifting_less_than_the_mdc_but_steadily_still_raises_capture_changed() -> None:
-    # +0.25 a session over 12 sessions: 2.75 in all, under the MDC95 of 3.10, but a clear trend
+    # +0.25 a session over 12 sessions: 2.75 in all, less than one session's MDC95 against the baseline, but a
+    # clear trend
     photos = _series({LOWER.name: [10.0 - 0.5 * s for s in range(12)], CONTROL.name: [0.25 * s for s in range(12)]})
     result = analyze_series(group_sessions(photos), metrics=[LOWER, CONTROL])
     control = result.metrics[CONTROL.name]
-    assert abs(control.change) < control.minimal_detectable_change
+    assert abs(control.latest - control.baseline) < ENDPOINT_MDC
     assert result.controls_moved == (CONTROL.name,) and control.rule is Rule.CONTROL_TEST
     assert result.metrics[LOWER.name].verdict is Verdict.UNRELIABLE
 
@@ -266,7 +332,7 @@ def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> N
     photos[1] = _photo(14, {LOWER.name: 50.0}, failing="expression_smile")
     metric = analyze_series(group_sessions(photos), metrics=[LOWER]).metrics[LOWER.name]
     assert math.isnan(metric.values[1]) and metric.photo_counts[1] == 0
-    assert any("day14.jpg: expression_smile failed" in reason for reason in metric.reasons)
+    assert any("day14.jpg: expression_smile not passed" in reason for reason in metric.reasons)
     smiling = (Check("expression_smile", Status.FAIL, 0.9, 0.15, "score", "relax"),)
     photos[2:] = [replace(photo, checks=smiling) for photo in photos[2:]]
     starved = analyze_series(group_sessions(photos), metrics=[LOWER]).metrics[LOWER.name]
@@ -276,12 +342,22 @@ def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> N
     )
 
 
-def test_lighting_that_drifted_in_half_the_sessions_makes_colour_unreliable() -> None:
+def test_a_photo_lit_otherwise_than_the_baseline_does_not_count_for_colour() -> None:
     spec = MetricSpec("redness.a_star.face", "redness", "face", "a*", Better.LOWER, ("lighting_change",), "test")
     photos = [_photo(14 * s, {spec.name: 10.0 - s}, warning="lighting_change" if s % 2 else None) for s in range(6)]
     metric = analyze_series(group_sessions(photos), metrics=[spec]).metrics[spec.name]
-    assert metric.verdict is Verdict.UNRELIABLE and metric.rule is Rule.CONDITIONS_DRIFTED
-    assert "lighting change warned in 3 of 6 sessions" in metric.reasons
+    assert [math.isnan(v) for v in metric.values] == [False, True] * 3
+    assert "excluded day14.jpg: lighting_change not passed" in metric.reasons
+
+
+@pytest.mark.parametrize(
+    ("family", "counts"), [("texture", False), ("lines", False), ("spots", False), ("lift", True), ("tone", True)]
+)
+def test_a_slight_expression_leaves_a_photo_out_of_the_skin_surface_metrics_only(family: str, counts: bool) -> None:
+    spec = MetricSpec(f"{family}.x.face", family, "face", "x", Better.LOWER, ("expression_smile",), "test")
+    photos = [_photo(14 * s, {spec.name: 10.0}, warning="expression_smile" if s == 1 else None) for s in range(3)]
+    metric = analyze_series(group_sessions(photos), metrics=[spec]).metrics[spec.name]
+    assert math.isfinite(metric.values[1]) is counts
 
 
 def test_undated_photos_keep_the_order_given_and_are_flagged() -> None:
@@ -314,7 +390,7 @@ def test_every_rule_is_put_into_words_and_written_out() -> None:
     metric = _one(FALL, primary=[LOWER.name])
     for rule in Rule:
         assert rule_sentence(replace(metric, rule=rule))
-    assert "MDC95 3.1 a*" in rule_sentence(metric)
+    assert "MDC95 2.62 a*" in rule_sentence(metric)
     written = series_to_dict(analyze_series(group_sessions(_series({LOWER.name: FALL})), metrics=[LOWER]))
     assert written["metrics"][LOWER.name]["rule"] == "family_test"
     assert written["metrics"][LOWER.name]["family"] == "redness · cheeks"

@@ -44,15 +44,17 @@ def test_the_planted_change_is_exact_on_the_photo_values() -> None:
     not any("Obama" in c.stem for c in clips()),
     reason="the real recordings (../shared/captures/repeat_sittings) are not beside the checkout",
 )
-def test_a_real_untreated_sitting_calls_nothing_and_a_planted_cheek_change_is_found() -> None:
+def test_a_real_untreated_sitting_calls_nothing_and_planted_cheek_and_brow_changes_are_found() -> None:
     """Reduced run: one recording, 24 frames (8 sessions of 3), two start points (the full run: ``python -m
-    progress.validation``). Measured with these frames on all eight start points: 0 untreated calls of 1000
-    verdicts, 0 of 40 adversarial primaries, the MDC95 covering 256 of 256 lift and contour changes, and the
-    planted cheeks called "improved" on both sides as primaries and as secondaries 8 of 8; the bounds below leave
-    a margin of one call."""
+    progress.validation``). Measured with these frames on all eight start points: 1 untreated call of 1000
+    verdicts (a secondary), 0 of 40 adversarial primaries, the MDC95 covering 256 of 256 lift and contour changes,
+    the planted cheeks called "improved" on both sides as primaries and as secondaries 8 of 8, and the planted
+    2 mm brow lift 16 of 16; on these two start points 0 of 250, 0 of 10, 64 of 64, 2 of 2 and 4 of 4. The bounds
+    below leave a margin of one call (two for the brows)."""
     (figures,) = validate(["Obama"], start_count=2, frames_per_clip=24)
     assert figures.decided > 150
     assert figures.called <= 1 and figures.adversarial <= 1, report([figures])
     assert figures.cheeks_measurable == 2
     assert figures.cheeks_primary >= 1 and figures.cheeks_secondary >= 1, report([figures])
+    assert figures.brows_primary >= 2, report([figures])
     assert figures.covered >= 0.9 * figures.coverable

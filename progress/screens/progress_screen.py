@@ -121,7 +121,7 @@ def _expert(series: SeriesResult) -> None:
                     "verdict": str(m.verdict),
                     "baseline": _number(m.baseline),
                     "latest": _number(m.latest),
-                    "change": _number(m.change),
+                    "trend change": _number(m.change),
                     "MDC95": _number(m.minimal_detectable_change),
                     "sessions": sum(1 for v in m.values if math.isfinite(v)),
                     "why": " | ".join(m.reasons[-2:]),
