@@ -27,10 +27,10 @@ measured on real faces (``docs/noise.md``):
   same direction (a one-sided 90 % test, robust to one bad session such as a baseline photo that was off),
   (iii) it persists: the latest two sessions both lie beyond the baseline in that direction (from
   ``MIN_PERSISTENCE_SESSIONS`` sessions on), and (iv) multiplicity: a primary metric (at most five, declared by
-  the practitioner) is tested on its own trend, its p multiplied by the number of primaries (Bonferroni: 5 %
-  familywise over the client's primaries, so 1 % each with five); a secondary metric's trend p must survive
-  Benjamini–Hochberg at 5 % within its pre-declared family (:func:`metric_family`: metric family × region
-  group, a handful of metrics each).
+  the practitioner) is tested on its own trend, the primaries sharing 5 % familywise by Holm's step-down
+  (:func:`~progress.trend.holm`: the smallest p times their number, the next times one less, …); a secondary
+  metric's trend p must survive Benjamini–Hochberg at 5 % within its pre-declared family
+  (:func:`metric_family`: metric family × region group, a handful of metrics each).
   A negative control is a warning and is tested alone and more sensitively: it has moved when its OLS trend's CI
   (against the realistic noise) excludes zero; then every called change is "unreliable" (capture changed).
 - Every metric says which rule decided its verdict (:class:`Rule`); :mod:`progress.summary` puts it into words.
@@ -134,7 +134,7 @@ class Rule(StrEnum):
     NO_TREND = "no_trend"  # the Theil–Sen trend's CI includes zero or points the other way
     NOT_PERSISTENT = "not_persistent"  # the latest two sessions were not both beyond the baseline that way
     FAMILY_FALSE_DISCOVERY = "family_false_discovery"  # a secondary that did not survive BH in its family
-    PRIMARY_FAMILYWISE = "primary_familywise"  # a primary whose trend p did not survive Bonferroni over the primaries
+    PRIMARY_FAMILYWISE = "primary_familywise"  # a primary whose trend p did not survive Holm over the primaries
     PRIMARY_TEST = "primary_test"  # called: a primary metric, tested alone
     FAMILY_TEST = "family_test"  # called: a secondary metric, surviving BH in its family
     CONTROL_TEST = "control_test"  # called: a negative control, tested alone
@@ -173,7 +173,7 @@ class MetricSeries:
         theil_sen_low, theil_sen_high: Its ``THEIL_SEN_CONFIDENCE`` CI (``scipy.stats.theilslopes``), NaN with
             fewer than 3 sessions.
         p_value, adjusted_p_value: The trend's two-sided p, and adjusted: Benjamini–Hochberg within its family
-            for a secondary metric, Bonferroni over the primaries for a primary (``p_value`` for a control).
+            for a secondary metric, Holm over the primaries for a primary (``p_value`` for a control).
         primary: Chosen by the practitioner as one of the client's primary metrics.
         verdict: What can be said.
         reasons: Plain sentences on what was left out and why a verdict could not be given.
