@@ -33,6 +33,9 @@ measured on real faces (``docs/noise.md``):
   (:func:`metric_family`: metric family × region group, a handful of metrics each).
   A negative control is a warning and is tested alone and more sensitively: it has moved when its OLS trend's CI
   (against the realistic noise) excludes zero; then every called change is "unreliable" (capture changed).
+- A called change is "unreliable" too when a check the metric depends on that compares the light or the camera
+  distance with the baseline, or scores an expression, drifted steadily over the same sessions: its session
+  medians trend by ``DRIFT_SHARE`` of its limit or more (``conditions_drifted``).
 - Every metric says which rule decided its verdict (:class:`Rule`); :mod:`progress.summary` puts it into words.
 """
 
@@ -49,6 +52,7 @@ import numpy as np
 
 from progress.analysis import PhotoResult, compare_with_baseline
 from progress.catalogue import Better, MetricSpec, catalogue
+from progress.metric_spec import BASELINE_COMPARISONS
 from progress.noise import default_day_noise, default_noise
 from progress.series_noise import MIN_REPEAT_DF as MIN_REPEAT_DF  # the series' rules, where they were
 from progress.series_noise import MIN_SCATTER_SESSIONS as MIN_SCATTER_SESSIONS
@@ -95,6 +99,9 @@ MIN_PERSISTENCE_SESSIONS = 4
 MAX_PRIMARY_METRICS = 5
 FALSE_DISCOVERY_RATE = 0.05
 ALPHA = 0.05
+DRIFT_SHARE = 0.5
+"""A baseline comparison or expression check drifted when its session values trend (OLS 95 % CI excluding zero)
+by at least this share of its pass limit from the first session it has to the latest."""
 
 
 class Verdict(StrEnum):
@@ -129,6 +136,7 @@ class Rule(StrEnum):
     """The rule that decided a metric's verdict (:func:`progress.summary.rule_sentence` says it in words)."""
 
     NOT_ENOUGH_DATA = "not_enough_data"  # fewer than MIN_SESSIONS usable sessions
+    CONDITIONS_DRIFTED = "conditions_drifted"  # a change came with a steady drift of light, distance or expression
     CAPTURE_CHANGED = "capture_changed"  # a negative control moved: called changes are not trusted
     WITHIN_NOISE = "within_noise"  # |change| ≤ MDC95
     NO_TREND = "no_trend"  # the Theil–Sen trend's CI includes zero or points the other way
@@ -183,6 +191,7 @@ class MetricSeries:
         family: The pre-declared family a secondary metric is corrected in (:func:`metric_family`).
         rule: The rule that decided the verdict.
         exclusions: Each photo value left out, and why (``reasons`` says the same in words).
+        drifted: The capture check that drifted steadily with a change that was therefore not called ("" if none).
     """
 
     spec: MetricSpec
@@ -210,6 +219,7 @@ class MetricSeries:
     theil_sen_low: float = math.nan
     theil_sen_high: float = math.nan
     exclusions: tuple[Exclusion, ...] = ()
+    drifted: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +361,7 @@ def analyze_series(
     for members in families.values():
         for name, adjusted in zip(members, benjamini_hochberg([drafts[n].p_value for n in members]), strict=True):
             drafts[name] = _with(drafts[name], adjusted_p_value=adjusted)
-    decided = {name: _decide(draft) for name, draft in drafts.items()}
+    decided = {name: _undrifted(_decide(draft), sessions, times) for name, draft in drafts.items()}
     moved = tuple(
         name for name, result in decided.items() if result.spec.negative_control and result.verdict is Verdict.CHANGED
     )
@@ -502,6 +512,42 @@ def _decide(draft: MetricSeries) -> MetricSeries:
         return _with(draft, verdict=Verdict.CHANGED, rule=rule)
     improved = (draft.change > 0) == (better is Better.HIGHER)
     return _with(draft, verdict=Verdict.IMPROVED if improved else Verdict.WORSENED, rule=rule)
+
+
+def _undrifted(result: MetricSeries, sessions: Sequence[Session], times: Sequence[float]) -> MetricSeries:
+    """A called change stays called unless a check the metric depends on, comparing the light or the camera
+    distance with the baseline or scoring an expression, drifted steadily over the same sessions (its session
+    medians trend by :data:`DRIFT_SHARE` of its limit or more): then the change and the drift cannot be told apart.
+
+    Pose is left out: the 3-D frontalisation takes it out of the landmark metrics, and every photo is held to its
+    limits; light, distance and expressions are not taken out."""
+    if not result.verdict.is_change or result.spec.negative_control:
+        return result
+    for check_name in result.spec.depends_on:
+        if check_name not in BASELINE_COMPARISONS and not check_name.startswith("expression_"):
+            continue
+        points, limit = [], math.nan
+        for session, time in zip(sessions, times, strict=True):
+            found = [
+                c for p in session.photos if exclusion(p, result.spec) is None for c in p.checks if c.name == check_name
+            ]
+            if found:
+                points.append((time, float(statistics.median(c.value for c in found))))
+                limit = found[0].limit
+        if len(points) < MIN_SESSIONS or not limit:
+            continue
+        slope, low, high, _ = linear_trend([t for t, _ in points], [v for _, v in points])
+        span = points[-1][0] - points[0][0]
+        if (low > 0 or high < 0) and abs(slope * span) >= DRIFT_SHARE * abs(limit):
+            reason = f"{check_name.replace('_', ' ')} drifted steadily over the sessions with the change"
+            return _with(
+                result,
+                verdict=Verdict.UNRELIABLE,
+                rule=Rule.CONDITIONS_DRIFTED,
+                drifted=check_name,
+                reasons=(*result.reasons, reason),
+            )
+    return result
 
 
 def _distrust(result: MetricSeries, moved: tuple[str, ...]) -> MetricSeries:

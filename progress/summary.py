@@ -16,6 +16,8 @@ _CALLED = (Verdict.IMPROVED, Verdict.WORSENED, Verdict.CHANGED, Verdict.UNRELIAB
 
 _RULE_WORDS = {
     Rule.NOT_ENOUGH_DATA: "fewer than three sessions had a usable photo for this metric",
+    Rule.CONDITIONS_DRIFTED: "a change beyond the noise, but {drifted} drifted steadily over the same sessions, so "
+    "the two cannot be told apart",
     Rule.CAPTURE_CHANGED: "the negative controls moved, so the capture changed and the change cannot be trusted",
     Rule.WITHIN_NOISE: "the trend's change since the baseline is within the measurement noise (MDC95 {mdc})",
     Rule.NO_TREND: "the trend's change is larger than the noise, but the robust (Theil–Sen) trend does not confirm it",
@@ -37,7 +39,8 @@ def rule_sentence(metric: MetricSeries) -> str:
     """The rule that decided ``metric``'s verdict, in words (e.g. "the change since the baseline is within the
     measurement noise (MDC95 0.91 a*)")."""
     mdc = f"{_number(metric.minimal_detectable_change)} {metric.spec.unit}".strip()
-    return _RULE_WORDS[metric.rule].format(mdc=mdc, family=metric.family)
+    drifted = f"the {metric.drifted.replace('_', ' ')} check" if metric.drifted else "a capture check"
+    return _RULE_WORDS[metric.rule].format(mdc=mdc, family=metric.family, drifted=drifted)
 
 
 def series_table(series: SeriesResult, *, everything: bool = False) -> str:

@@ -97,6 +97,21 @@ def verdict_words(verdict: Verdict) -> str:
     }.get(verdict, "Can't tell yet")
 
 
+def _drift_words(check_name: str) -> str:
+    """A capture condition that drifted steadily over the sessions, in words."""
+    subject = _DRIFTING.get(check_name)
+    if subject:
+        return f"{subject} changed steadily from session to session"
+    return f"{check_words(check_name)}, more so from session to session"
+
+
+_DRIFTING = {
+    "lighting_change": "the light",
+    "light_direction_change": "the light's direction",
+    "camera_distance_change": "the camera distance",
+}
+
+
 def check_words(check_name: str) -> str:
     """What a failed capture check means, in words ("the client was smiling")."""
     return _CHECK_WORDS.get(check_name, check_name.replace("_", " ") + " was off")
@@ -126,6 +141,8 @@ def series_reason(series: SeriesResult, metric: MetricSeries) -> str:
     what spoiled the others: a failed check, or the light or distance changed since the baseline)."""
     if series.controls_moved and metric.spec.name not in series.controls_moved:
         return "measurements that treatment cannot change moved, so the photos were not taken the same way"
+    if metric.drifted:
+        return f"{_drift_words(metric.drifted)}, so the change may come from that"
     count = usable_sessions(metric)
     if count < MIN_SESSIONS:
         spoiled = _common_failures(series, metric.spec)

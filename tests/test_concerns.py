@@ -3,6 +3,7 @@ plain units with its uncertainty, and charts only where there is a conclusion.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -72,6 +73,20 @@ def test_light_that_changed_between_sessions_is_the_reason() -> None:
     assert card.status is Status.CANT_TELL
     # every photo after the baseline was lit otherwise: none counts, and the card says why
     assert card.reason == "no comparable sessions (at least 3 needed): the light changed between sessions"
+
+
+def test_light_that_drifted_steadily_with_the_change_is_the_reason() -> None:
+    steady = _series(GLOW, [60.0, 63.0, 66.0, 69.0, 72.0, 75.0])
+    drifting = [  # every photo passes the lighting check, but its ΔE from the baseline grows with the glow
+        replace(photo, checks=(Check("lighting_change", CheckStatus.PASS, 0.6 * index, 4.0, "ΔE", ""),))
+        for index, session in enumerate(steady.sessions)
+        for photo in session.photos
+    ]
+    specs = [metric(name).spec for name in GLOW.headline]
+    assert _card(steady, GLOW).status is Status.IMPROVED
+    card = _card(analyze_series(group_sessions(drifting), metrics=specs), GLOW)
+    assert card.status is Status.CANT_TELL
+    assert card.reason == "the light changed steadily from session to session, so the change may come from that"
 
 
 def test_a_smile_in_every_photo_says_what_spoiled_the_photos() -> None:

@@ -342,6 +342,30 @@ def test_photos_failing_a_check_the_metric_needs_do_not_count_and_say_why() -> N
     )
 
 
+def _drifting(check_name: str, check_values: list[float]) -> MetricSeries:
+    spec = MetricSpec("redness.a_star.face", "redness", "face", "a*", Better.LOWER, (check_name,), "test")
+    photos = [
+        replace(
+            _photo(14 * s, {spec.name: value}),
+            checks=(Check(check_name, Status.PASS, check_values[s], 4.0, "ΔE", ""),),
+        )
+        for s, value in enumerate(FALL)
+    ]
+    return analyze_series(group_sessions(photos), metrics=[spec], primary=[spec.name]).metrics[spec.name]
+
+
+def test_a_change_that_came_with_a_steady_drift_of_the_light_is_not_called() -> None:
+    # every photo passes the lighting check (ΔE < 4 from the baseline), but its ΔE rises 0 → 2.5 with the fall:
+    # a trend of 2.5 ≥ half the limit, so the fall and the light cannot be told apart
+    rising = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+    metric = _drifting("lighting_change", rising)
+    assert metric.verdict is Verdict.UNRELIABLE and metric.rule is Rule.CONDITIONS_DRIFTED
+    assert metric.drifted == "lighting_change" and "the lighting change check drifted" in rule_sentence(metric)
+    assert _drifting("lighting_change", [1.0, 1.2, 0.9, 1.1, 1.0, 1.2]).verdict is Verdict.IMPROVED  # steady light
+    assert _drifting("lighting_change", [0.0, 0.3, 0.6, 0.9, 1.2, 1.5]).verdict is Verdict.IMPROVED  # under half
+    assert _drifting("head_pitch", rising).verdict is Verdict.IMPROVED  # pose: frontalisation takes it out
+
+
 def test_a_photo_lit_otherwise_than_the_baseline_does_not_count_for_colour() -> None:
     spec = MetricSpec("redness.a_star.face", "redness", "face", "a*", Better.LOWER, ("lighting_change",), "test")
     photos = [_photo(14 * s, {spec.name: 10.0 - s}, warning="lighting_change" if s % 2 else None) for s in range(6)]
