@@ -43,6 +43,8 @@ def linear_trend(
         >>> slope, low, high, p = linear_trend([0, 1, 2, 3], [0.0, 1.1, 1.9, 3.0], noise=1.0)
         >>> round(high - slope, 4)  # 1.96 · 1 / √5
         0.8765
+        >>> linear_trend([0, 1, 2], [1.0, 1.0, 1.0])  # flat and exact: no trend at all
+        (0.0, 0.0, 0.0, 1.0)
     """
     x, y = np.asarray(times, dtype=np.float64), np.asarray(values, dtype=np.float64)
     if len(x) < 3 or np.ptp(x) == 0:
@@ -53,7 +55,7 @@ def linear_trend(
     residual = math.sqrt(float(((dy - slope * dx) ** 2).sum()) / degrees / spread)
     known = noise / math.sqrt(spread) if math.isfinite(noise) and noise > 0 else 0.0
     margin = max(_t_quantile(degrees) * residual, _Z * known)
-    p_residual = float(2 * special.stdtr(degrees, -abs(slope) / residual)) if residual > 0 else 0.0
+    p_residual = float(2 * special.stdtr(degrees, -abs(slope) / residual)) if residual > 0 else float(slope == 0)
     p_known = float(special.erfc(abs(slope) / known / math.sqrt(2))) if known > 0 else 0.0
     return slope, slope - margin, slope + margin, max(p_residual, p_known)
 
