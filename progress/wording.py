@@ -14,7 +14,7 @@ from progress.analysis import PhotoResult
 from progress.catalogue import INTER_PUPILLARY_MM, PlainScale, label, plain_scale
 from progress.metric_spec import MetricSpec
 from progress.series import MIN_SESSIONS, MetricSeries, SeriesResult, Verdict
-from progress.series_noise import exclusion
+from progress.series_noise import exclusion, minimal_detectable_change
 
 __all__ = [
     "Amount",
@@ -176,7 +176,7 @@ def session_band(metric: MetricSeries) -> float:
     """Half-width of the charts' band around the first session: how far one session may differ from it by the
     day-to-day variation alone, 1.96·√2·σ_session (the MDC95 of one session against one; the verdict's MDC95 is
     the trend's, over all sessions, and smaller); NaN when unknown."""
-    return 1.96 * math.sqrt(2) * day_to_day(metric)
+    return minimal_detectable_change(day_to_day(metric))
 
 
 def relative_baseline(metric: MetricSeries) -> bool:
